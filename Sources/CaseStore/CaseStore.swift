@@ -1,0 +1,1 @@
+// CaseStore: placeholder until its layer lands.

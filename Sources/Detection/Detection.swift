@@ -1,0 +1,1 @@
+// Detection: placeholder until its layer lands.

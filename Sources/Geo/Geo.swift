@@ -1,0 +1,1 @@
+// Geo: placeholder until its layer lands.

@@ -1,0 +1,1 @@
+// VideoIO: placeholder until its layer lands.
