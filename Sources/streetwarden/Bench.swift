@@ -1,0 +1,8 @@
+import ArgumentParser
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks: decode speed, inference speed, accuracy.",
+        subcommands: [BenchDecode.self, BenchInfer.self, BenchAccuracy.self]
+    )
+}
