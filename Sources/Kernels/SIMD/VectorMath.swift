@@ -2,10 +2,18 @@
 ///
 /// `exp` uses Cody–Waite range reduction and a degree-6 polynomial (relative error about
 /// 2e-7 on [-87, 88]); inputs are clamped to that range.
+/// Lane-wise max and min as compare + select: the stdlib's `pointwiseMax`/`pointwiseMin`
+/// (and `clamped`) compile to out-of-line calls, these to one `vmaxps`/`vminps`.
+@inlinable @inline(__always)
+func vmax<V: SIMD>(_ a: V, _ b: V) -> V where V.Scalar == Float { a.replacing(with: b, where: a .< b) }
+
+@inlinable @inline(__always)
+func vmin<V: SIMD>(_ a: V, _ b: V) -> V where V.Scalar == Float { a.replacing(with: b, where: b .< a) }
+
 @inlinable @inline(__always)
 func vexp<I: SIMDISA>(_: I.Type, _ x: I.V) -> I.V {
     typealias V = I.V
-    let xc = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.3))
+    let xc = vmin(vmax(x, V(repeating: -87.3)), V(repeating: 88.3))
     let n = (xc * V(repeating: 1.442695041) + V(repeating: 0.5)).rounded(.down)
     var r = I.fma(xc, n, V(repeating: -0.693359375))
     r = I.fma(r, n, V(repeating: 2.12194440e-4))
@@ -33,12 +41,12 @@ func vactivate<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V {
     typealias V = I.V
     switch act {
     case .none: return x
-    case .relu: return pointwiseMax(x, V.zero)
-    case .relu6: return pointwiseMin(pointwiseMax(x, V.zero), V(repeating: 6))
+    case .relu: return vmax(x, V.zero)
+    case .relu6: return vmin(vmax(x, V.zero), V(repeating: 6))
     case .leakyReLU(let alpha): return x.replacing(with: x * alpha, where: x .< V.zero)
     case .silu: return x * vsigmoid(I.self, x)
     case .hardswish:
-        return x * pointwiseMin(pointwiseMax(x + 3, V.zero), V(repeating: 6)) * (1 / 6 as Float)
+        return x * vmin(vmax(x + 3, V.zero), V(repeating: 6)) * (1 / 6 as Float)
     case .sigmoid: return vsigmoid(I.self, x)
     case .tanh: return 2 * vsigmoid(I.self, 2 * x) - 1
     }
