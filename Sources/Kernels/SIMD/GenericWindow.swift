@@ -184,8 +184,8 @@ public enum GenericWindow<I: SIMDISA> {
                 for ky in 0..<k {
                     for kx in 0..<k {
                         let p = t.at(oy * s + ky, kx, s: s) + ox
-                        m0 = vmax(m0, vload(p))
-                        m1 = vmax(m1, vload(p + w))
+                        m0 = I.max(m0, vload(p))
+                        m1 = I.max(m1, vload(p + w))
                     }
                 }
                 vstore(m0, out + ox); vstore(m1, out + ox + w)

@@ -2,19 +2,11 @@
 ///
 /// `exp` uses Cody–Waite range reduction and a degree-6 polynomial (relative error about
 /// 2e-7 on [-87, 88]); inputs are clamped to that range.
-/// Lane-wise max and min as compare + select: the stdlib's `pointwiseMax`/`pointwiseMin`
-/// (and `clamped`) compile to out-of-line calls, these to one `vmaxps`/`vminps`.
-@inlinable @inline(__always)
-func vmax<V: SIMD>(_ a: V, _ b: V) -> V where V.Scalar == Float { a.replacing(with: b, where: a .< b) }
-
-@inlinable @inline(__always)
-func vmin<V: SIMD>(_ a: V, _ b: V) -> V where V.Scalar == Float { a.replacing(with: b, where: b .< a) }
-
 @inlinable @inline(__always)
 func vexp<I: SIMDISA>(_: I.Type, _ x: I.V) -> I.V {
     typealias V = I.V
-    let xc = vmin(vmax(x, V(repeating: -87.3)), V(repeating: 88.3))
-    let n = (xc * V(repeating: 1.442695041) + V(repeating: 0.5)).rounded(.down)
+    let xc = I.min(I.max(x, V(repeating: -87.3)), V(repeating: 88.3))
+    let n = I.floor(xc * V(repeating: 1.442695041) + V(repeating: 0.5))
     var r = I.fma(xc, n, V(repeating: -0.693359375))
     r = I.fma(r, n, V(repeating: 2.12194440e-4))
     var p = V(repeating: 1.9875691500e-4)
@@ -24,9 +16,7 @@ func vexp<I: SIMDISA>(_: I.Type, _ x: I.V) -> I.V {
     p = I.fma(V(repeating: 1.6666665459e-1), p, r)
     p = I.fma(V(repeating: 5.0000001201e-1), p, r)
     p = I.fma(r + 1, p, r * r)  // 1 + r + r²·p
-    // 2^n by bits: adding 1.5·2^23 puts the integer n in the low mantissa bits.
-    let magic = unsafeBitCast(n + V(repeating: 12582912), to: V.MaskStorage.self)
-    let scale = unsafeBitCast((magic &- V.MaskStorage(repeating: 0x4B40_0000 - 127)) &<< 23, to: V.self)
+    let scale = I.exp2i(n)
     return p * scale
 }
 
@@ -41,12 +31,12 @@ func vactivate<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V {
     typealias V = I.V
     switch act {
     case .none: return x
-    case .relu: return vmax(x, V.zero)
-    case .relu6: return vmin(vmax(x, V.zero), V(repeating: 6))
-    case .leakyReLU(let alpha): return x.replacing(with: x * alpha, where: x .< V.zero)
+    case .relu: return I.max(x, V.zero)
+    case .relu6: return I.min(I.max(x, V.zero), V(repeating: 6))
+    case .leakyReLU(let alpha): return alpha <= 1 ? I.max(x, x * alpha) : I.min(x, x * alpha)
     case .silu: return x * vsigmoid(I.self, x)
     case .hardswish:
-        return x * vmin(vmax(x + 3, V.zero), V(repeating: 6)) * (1 / 6 as Float)
+        return x * I.min(I.max(x + 3, V.zero), V(repeating: 6)) * (1 / 6 as Float)
     case .sigmoid: return vsigmoid(I.self, x)
     case .tanh: return 2 * vsigmoid(I.self, 2 * x) - 1
     }
