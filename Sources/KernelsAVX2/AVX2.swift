@@ -18,7 +18,9 @@ public enum AVX2ISA: SIMDISA {
     public static func floor(_ a: V) -> V { a.rounded(.down) }
     @inline(__always)
     public static func exp2i(_ n: V) -> V {
-        unsafeBitCast((SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23, to: V.self)
+        // Adding 1.5·2^23 puts n in the low mantissa bits (no trapping conversion, NaN-safe).
+        let bits = unsafeBitCast(n + V(repeating: 12582912), to: SIMD8<Int32>.self)
+        return unsafeBitCast((bits &- SIMD8<Int32>(repeating: 0x4B40_0000 - 127)) &<< 23, to: V.self)
     }
 }
 
