@@ -11,6 +11,7 @@ public final class Conv2D {
     private let paddedBias: [[Float]]
     private let needsIm2col: Bool
     private var im2col: [Float]
+    private var scratch = WindowScratch()
 
     public init(weights: [Float], bias: [Float]?, geometry g: ConvGeometry, activation: Activation) {
         precondition(g.problem == nil, "bad convolution \(g): \(g.problem ?? "")")
@@ -72,12 +73,16 @@ public final class Conv2D {
             return
         }
         if g.isDepthwise {
+            let per = windowScratchCount(g)
+            let base = scratch.reserve(per * Swift.max(1, threads))
             weights.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
-                    parallelChunks(g.inChannels, threads: threads) { range in
-                        kernels.window(WindowArgs(input: input, output: output, geometry: g, channelRange: range,
-                                                  weights: w.baseAddress!, bias: b.baseAddress!,
-                                                  activation: activation, pool: nil))
+                    parallelChunks(g.inChannels, threads: threads) { range, chunk in
+                        var args = WindowArgs(input: input, output: output, geometry: g, channelRange: range,
+                                              weights: w.baseAddress!, bias: b.baseAddress!,
+                                              activation: activation, pool: nil)
+                        args.scratch = base + per * chunk
+                        kernels.window(args)
                     }
                 }
             }
@@ -93,7 +98,7 @@ public final class Conv2D {
             let run = { (b: UnsafePointer<Float>) in
                 self.packed[group].withUnsafeBufferPointer { a in
                     self.paddedBias[group].withUnsafeBufferPointer { bias in
-                        parallelChunks(n, threads: threads, granule: 64) { cols in
+                        parallelChunks(n, threads: threads, granule: 64) { cols, _ in
                             kernels.gemm(GemmArgs(m: coutG, k: kDim, a: a.baseAddress!, bias: bias.baseAddress!,
                                                   b: b, ldb: n, c: dst, ldc: ldc, columns: cols,
                                                   activation: self.activation))

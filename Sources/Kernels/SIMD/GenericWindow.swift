@@ -10,6 +10,8 @@ public struct WindowArgs {
     public var bias: UnsafePointer<Float>?
     public var activation: Activation
     public var pool: PoolKind?
+    /// Optional work space of `windowScratchCount(geometry)` floats (else one is allocated).
+    public var scratch: UnsafeMutablePointer<Float>? = nil
 
     public init(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry: ConvGeometry,
                 channelRange: Range<Int>, weights: UnsafePointer<Float>?, bias: UnsafePointer<Float>?,
@@ -18,6 +20,13 @@ public struct WindowArgs {
         self.channelRange = channelRange; self.weights = weights; self.bias = bias
         self.activation = activation; self.pool = pool
     }
+}
+
+/// Floats of work space one window job needs on any path (vectors up to 16 wide).
+public func windowScratchCount(_ g: ConvGeometry) -> Int {
+    let wp = g.width + 2 * g.padding + 4 * 16 + 8
+    let hp = g.height + 2 * g.padding
+    return hp * wp + g.outWidth + (g.stride == 2 ? 2 * hp * ((wp + 1) / 2) : 0)
 }
 
 public enum GenericWindow<I: SIMDISA> {
@@ -40,8 +49,12 @@ public enum GenericWindow<I: SIMDISA> {
         // contiguous load: column 2·ox + kx is even[ox + kx/2] or odd[ox + kx/2].
         let wh = (wp + 1) / 2
         let split = s == 2 ? 2 * hp * wh : 0
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: hp * wp + wo + split) { buf in
-            let plane = buf.baseAddress!
+        if let scratch = a.scratch {
+            body(scratch)
+        } else {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: hp * wp + wo + split) { body($0.baseAddress!) }
+        }
+        func body(_ plane: UnsafeMutablePointer<Float>) {
             let colScale = plane + hp * wp
             let halves = colScale + wo
             plane.update(repeating: fill, count: hp * wp)
