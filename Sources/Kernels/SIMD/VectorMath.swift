@@ -51,3 +51,24 @@ func vactivateExp<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V {
     default: return vsigmoid(I.self, x)
     }
 }
+
+/// An activation chosen at compile time, so a kernel's store loop has no per-vector switch.
+public protocol Epilogue {
+    static func apply<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V
+}
+
+public enum NoActivation: Epilogue {
+    @inlinable @inline(__always)
+    public static func apply<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V { x }
+}
+
+public enum ReLUActivation: Epilogue {
+    @inlinable @inline(__always)
+    public static func apply<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V { I.max(x, I.V.zero) }
+}
+
+public enum AnyActivation: Epilogue {
+    @inlinable @inline(__always)
+    public static func apply<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V { vactivate(I.self, x, act) }
+}
+
