@@ -115,8 +115,8 @@ public final class BatchRunner: @unchecked Sendable {
             let camera = config.camera(forClip: clip)
             summary.camera = camera?.id
             let cam = camera ?? config.defaults
-            var options = VideoSourceOptions()
-            options.start = start
+            var options = cam.options
+            if let start { options.start = start }
             options.live = false
             let source = try VideoSource(url: clip, options: options, policy: cam.sampling.videoPolicy)
             let abs = URL(fileURLWithPath: clip).standardizedFileURL.path

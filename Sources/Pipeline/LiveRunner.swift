@@ -58,7 +58,7 @@ public final class LiveRunner: @unchecked Sendable {
             let recorder = IncidentRecorder(store: store, writer: EvidenceWriter(root: store.folder!, folder: config.evidenceFolder),
                                             config: config, camera: cam, sourceID: sourceID, runID: runID!, sourceKey: key,
                                             site: key, evidenceSub: cam.id, encode: { try JPEGEncoder.encode($0.rgbImage, quality: 88) })
-            var options = VideoSourceOptions()
+            var options = cam.options
             options.live = true
             let id = cam.id
             let metrics = self.metrics
