@@ -12,6 +12,8 @@ public final class LiveRunner: @unchecked Sendable {
     let makeAnalyzer: () throws -> FrameAnalyzer
     public let metrics = Metrics()
     public var reconnect = ReconnectPolicy()
+    /// Analyzers shared by all streams (default: one per core).
+    public var analyzers: Int?
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     private let lock = NSLock()
     private var sources: [ReconnectingVideoSource] = []
@@ -33,11 +35,18 @@ public final class LiveRunner: @unchecked Sendable {
     public func run() -> [String: String] {
         let group = DispatchGroup()
         let failures = FailureList()
+        let pool: AnalyzerPool
+        do {
+            pool = try AnalyzerPool(size: min(config.cameras.count, analyzers ?? ProcessInfo.processInfo.activeProcessorCount),
+                                    make: makeAnalyzer)
+        } catch {
+            return Dictionary(uniqueKeysWithValues: config.cameras.map { ($0.id, "\(error)") })
+        }
         for cam in config.cameras {
             group.enter()
             let t = Thread {
                 defer { group.leave() }
-                if let e = self.watch(cam) { failures.add(cam.id, e) }
+                if let e = self.watch(cam, pool: pool) { failures.add(cam.id, e) }
             }
             t.stackSize = 4 << 20
             t.start()
@@ -46,11 +55,10 @@ public final class LiveRunner: @unchecked Sendable {
         return failures.all
     }
 
-    func watch(_ cam: CameraConfig) -> String? {
+    func watch(_ cam: CameraConfig, pool analyzer: AnalyzerPool) -> String? {
         var runID: Int64?
         var samples = 0, frames = 0
         do {
-            let analyzer = try makeAnalyzer()
             let key = "camera:\(cam.id)"
             let sourceID = try store.upsertSource(SourceInfo(key: key, kind: .stream, uri: cam.url, cameraID: cam.id, name: cam.name,
                                                              address: cam.address, latitude: cam.latitude, longitude: cam.longitude))
@@ -77,9 +85,9 @@ public final class LiveRunner: @unchecked Sendable {
             var lastRunSave = Date()
             while let frame = try source.nextFrame() {
                 samples += 1
-                let t0 = Date()
                 let input = frame.planarRGB(width: analyzer.inputWidth, height: analyzer.inputHeight)
-                let obs = try analyzer.analyze(planarRGB: input)
+                let t0 = Date()
+                let obs = try analyzer.with { try $0.analyze(planarRGB: input) }
                 let inf = Date().timeIntervalSince(t0)
                 let before = recorder.stored
                 try recorder.process(Sample(time: frame.wallClock.timeIntervalSince1970, wallClock: frame.wallClock, observations: obs)) {
@@ -89,6 +97,7 @@ public final class LiveRunner: @unchecked Sendable {
                 let newEvents = recorder.stored - before
                 metrics.update(id) { m in
                     m.samples += 1
+                    m.frames += 1
                     m.inferenceSeconds += inf
                     m.events += newEvents
                     m.reconnects = reconnects

@@ -35,7 +35,7 @@ public final class Metrics: @unchecked Sendable {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for id in ids { out += "\(name){camera=\"\(esc(id))\"} \(value(snap[id]!))\n" }
         }
-        family("streetwarden_frames_total", "counter", "Frames decoded.") { "\($0.frames)" }
+        family("streetwarden_frames_total", "counter", "Frames handed out by the decoder after sampling.") { "\($0.frames)" }
         family("streetwarden_samples_total", "counter", "Sampled frames analysed.") { "\($0.samples)" }
         family("streetwarden_inference_seconds_total", "counter", "Seconds spent in the detector.") { String(format: "%.6f", $0.inferenceSeconds) }
         family("streetwarden_reconnects_total", "counter", "Reconnections after a failure.") { "\($0.reconnects)" }
