@@ -72,7 +72,7 @@ targets += [
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-    .testTarget(name: "CLITests", dependencies: []),
+    .testTarget(name: "CLITests", dependencies: ["CaseStore"]),
 ]
 
 let package = Package(
