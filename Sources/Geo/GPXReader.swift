@@ -8,7 +8,7 @@ import FoundationXML
 /// extension elements named `course`, `heading`, `speed`, as Garmin's TrackPointExtension
 /// writes them). Route points and waypoints are ignored. GPX times are UTC.
 enum GPXReader {
-    static func read(text: String, name: String, options: TrackReadOptions) throws -> Track {
+    static func read(text: String, name: String, options: TrackReadOptions) throws -> GPSTrack {
         let delegate = Delegate(options: options)
         let parser = XMLParser(data: Data(text.utf8))
         parser.shouldProcessNamespaces = true
@@ -22,7 +22,7 @@ enum GPXReader {
         if !delegate.sawGPX {
             throw TrackError(.malformed, input: name, reason: "no <gpx> root element; not a GPX file")
         }
-        var track = Track(timeReference: .wallClock, source: TrackSource(format: .gpx, name: name), maxGap: options.maxGap)
+        var track = GPSTrack(timeReference: .wallClock, source: TrackSource(format: .gpx, name: name), maxGap: options.maxGap)
         for w in delegate.warnings { track.warn(w.line, w.message) }
         for p in delegate.points { track.append(p) }
         if delegate.trkptCount == 0 {

@@ -46,7 +46,7 @@ public struct PatrolRuleSettings: Hashable, Sendable, Codable {
 }
 
 /// One detection's ground position at one sampled frame.
-public struct Sighting: Hashable, Sendable {
+public struct PatrolSighting: Hashable, Sendable {
     public var className: String
     public var position: Coordinate
     /// Track time of the frame (seconds).
@@ -75,7 +75,7 @@ public struct Sighting: Hashable, Sendable {
     /// carry the camera's range as their uncertainty.
     public init(className: String, estimate: GroundEstimate, camera: CameraMount, time: Double, routeDistance: Double) {
         self.init(className: className, position: estimate.coordinate, time: time, routeDistance: routeDistance,
-                  weight: Sighting.weight(range: estimate.range),
+                  weight: PatrolSighting.weight(range: estimate.range),
                   uncertainty: estimate.isProjected ? 0 : 2 * camera.maxRange)
     }
 
@@ -105,7 +105,7 @@ public struct PatrolPlace: Hashable, Sendable {
     public fileprivate(set) var lastSeen: Double?
     fileprivate var positionWeight: Double
     fileprivate var lastRouteDistance: Double = -.infinity
-    fileprivate var passSightings: [Sighting] = []
+    fileprivate var passSightings: [PatrolSighting] = []
     fileprivate var passConfirmed = false
     fileprivate var missedInView = 0
 
@@ -131,7 +131,7 @@ public struct PatrolPlace: Hashable, Sendable {
 public enum PatrolEvent: Hashable, Sendable {
     /// A place was confirmed on a pass. `occurrence` 1 is a new incident; more is a re-sighting
     /// of a known place (its case's occurrence count). `sightings` are the pass's sightings.
-    case confirmed(place: PatrolPlace, occurrence: Int, sightings: [Sighting])
+    case confirmed(place: PatrolPlace, occurrence: Int, sightings: [PatrolSighting])
     /// A confirmed place was passed again in view without being sighted.
     case cleared(place: PatrolPlace, time: Double)
 }
@@ -174,7 +174,7 @@ public struct PatrolTracker: Sendable {
     /// Processes one sampled frame: its vehicle pose (for clearing) and its sightings.
     /// `camera` nil disables clearing for this frame.
     public mutating func frame(time: Double, routeDistance: Double, vehicle: Coordinate, heading: Double?,
-                               camera: CameraMount?, sightings: [Sighting]) -> [PatrolEvent] {
+                               camera: CameraMount?, sightings: [PatrolSighting]) -> [PatrolEvent] {
         var events: [PatrolEvent] = []
         var sightedThisFrame = Set<Int>()
         for s in sightings {

@@ -31,7 +31,7 @@ final class GeoJSONTests: XCTestCase {
         var pts = TestDrive(legs: [.init(heading: 90, metres: 80)]).points
         for i in 5..<pts.count { pts[i].time += 60 }
         var fc = GeoJSONFeatureCollection()
-        fc.addTrack(Track(points: pts, timeReference: .wallClock, source: TrackSource(format: .gpx, name: "d.gpx")))
+        fc.addTrack(GPSTrack(points: pts, timeReference: .wallClock, source: TrackSource(format: .gpx, name: "d.gpx")))
         let root = try JSONSerialization.jsonObject(with: Data(fc.json(prettyPrinted: true).utf8)) as! [String: Any]
         let features = root["features"] as! [[String: Any]]
         XCTAssertEqual(features.count, 2)

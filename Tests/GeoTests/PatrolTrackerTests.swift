@@ -20,7 +20,7 @@ final class PatrolTrackerTests: XCTestCase {
             defer { t += dt }
             guard let s = track.lookup(t).sample, let heading = s.heading else { continue }
             let lap = Int((t - track.startTime!) / lapSeconds)
-            var sightings: [Sighting] = []
+            var sightings: [PatrolSighting] = []
             for v in violations where v.laps.contains(lap) && camera.sees(v.place, from: s.coordinate, heading: heading) {
                 let (e, n) = LocalFrame(origin: s.coordinate).project(v.place)
                 let ψ = heading * .pi / 180
@@ -28,7 +28,7 @@ final class PatrolTrackerTests: XCTestCase {
                 let jx = x + Double.random(in: -jitter...jitter, using: &rng)
                 let jy = y + Double.random(in: -jitter...jitter, using: &rng)
                 let g = camera.groundPosition(bottomCentre: (jx, jy), vehicle: s.coordinate, heading: heading)
-                sightings.append(Sighting(className: v.className, estimate: g, camera: camera, time: t,
+                sightings.append(PatrolSighting(className: v.className, estimate: g, camera: camera, time: t,
                                           routeDistance: s.distanceAlongRoute))
             }
             events += tracker.frame(time: t, routeDistance: s.distanceAlongRoute, vehicle: s.coordinate, heading: heading,
@@ -89,7 +89,7 @@ final class PatrolTrackerTests: XCTestCase {
     func testASingleFrameIsNotEnough() {
         var tracker = PatrolTracker()
         let p = TestDrive.origin
-        let s = Sighting(className: "garbage", position: p, time: 0, routeDistance: 0)
+        let s = PatrolSighting(className: "garbage", position: p, time: 0, routeDistance: 0)
         XCTAssertTrue(tracker.frame(time: 0, routeDistance: 0, vehicle: p, heading: 0, camera: nil, sightings: [s, s]).isEmpty)
         XCTAssertEqual(tracker.places[0].state, .candidate)
         // Later frames each more than 50 m of route apart do not confirm either.
@@ -138,12 +138,12 @@ final class PatrolTrackerTests: XCTestCase {
     func testAFallbackSightingJoinsANearbyPlaceButNeverStartsOne() {
         var tracker = PatrolTracker()
         let v = TestDrive.origin
-        let far = Sighting(className: "garbage", position: v, time: 0, routeDistance: 0, weight: 0.05, uncertainty: 60)
+        let far = PatrolSighting(className: "garbage", position: v, time: 0, routeDistance: 0, weight: 0.05, uncertainty: 60)
         _ = tracker.frame(time: 0, routeDistance: 0, vehicle: v, heading: 0, camera: nil, sightings: [far])
         XCTAssertTrue(tracker.places.isEmpty)
         let place = Earth.destination(from: v, distance: 40, bearing: 0)
         for (i, d) in [10.0].enumerated() {
-            let near = Sighting(className: "garbage", position: place, time: Double(i + 1), routeDistance: d)
+            let near = PatrolSighting(className: "garbage", position: place, time: Double(i + 1), routeDistance: d)
             _ = tracker.frame(time: Double(i + 1), routeDistance: d, vehicle: v, heading: 0, camera: nil, sightings: [near])
         }
         var far2 = far
@@ -154,10 +154,10 @@ final class PatrolTrackerTests: XCTestCase {
     }
 
     func testWeights() {
-        XCTAssertEqual(Sighting.weight(range: 0), 1)
-        XCTAssertEqual(Sighting.weight(range: 10), 0.5)
-        XCTAssertEqual(Sighting.weight(range: 30), 0.1, accuracy: 1e-12)
-        XCTAssertEqual(Sighting.weight(range: nil), 0.05)
+        XCTAssertEqual(PatrolSighting.weight(range: 0), 1)
+        XCTAssertEqual(PatrolSighting.weight(range: 10), 0.5)
+        XCTAssertEqual(PatrolSighting.weight(range: 30), 0.1, accuracy: 1e-12)
+        XCTAssertEqual(PatrolSighting.weight(range: nil), 0.05)
     }
 }
 

@@ -41,7 +41,7 @@ final class RouteSVGTests: XCTestCase {
     func testGapsSplitTheLineAndEmptyInputSaysSo() {
         var pts = TestDrive(legs: [.init(heading: 90, metres: 80)]).points
         for i in 5..<pts.count { pts[i].time += 60 }
-        let line = RouteSVG.Line(track: Track(points: pts, timeReference: .wallClock, source: TrackSource(format: .gpx, name: "g")))
+        let line = RouteSVG.Line(track: GPSTrack(points: pts, timeReference: .wallClock, source: TrackSource(format: .gpx, name: "g")))
         XCTAssertEqual(line.pieces.count, 2)
         XCTAssertEqual(RouteSVG(lines: [line]).render().components(separatedBy: "<polyline").count - 1, 2)
         XCTAssertTrue(RouteSVG().render().contains("no positions"))

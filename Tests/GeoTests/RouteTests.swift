@@ -26,7 +26,7 @@ final class RouteTests: XCTestCase {
         // Drop the fixes of the second lap's east-bound leg (receiver lost its fix).
         let lap2East = drive.points.filter { $0.time - TestDrive.t0 > 80 && $0.time - TestDrive.t0 < 105 }
         let pts = drive.points.filter { !lap2East.contains($0) }
-        let route = Route(track: Track(points: pts, timeReference: .wallClock, source: TrackSource(format: .gpx, name: "g")))
+        let route = Route(track: GPSTrack(points: pts, timeReference: .wallClock, source: TrackSource(format: .gpx, name: "g")))
         XCTAssertEqual(route.passes(near: place, within: 15).count, 1)
     }
 

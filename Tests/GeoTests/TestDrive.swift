@@ -36,8 +36,8 @@ struct TestDrive {
         return TestDrive(legs: Array(repeating: lap, count: laps).flatMap { $0 }, speed: speed, interval: interval)
     }
 
-    func track(_ reference: TimeReference = .wallClock) -> Track {
-        Track(points: points, timeReference: reference, source: TrackSource(format: .csv, name: "test"))
+    func track(_ reference: TimeReference = .wallClock) -> GPSTrack {
+        GPSTrack(points: points, timeReference: reference, source: TrackSource(format: .csv, name: "test"))
     }
 
     /// Points with times relative to the first fix (for clip-time formats).

@@ -27,11 +27,11 @@ final class TrackTests: XCTestCase {
         XCTAssertEqual(track.lookup(TestDrive.t0 - 3), .beforeStart(seconds: 3))
         XCTAssertEqual(track.lookup(TestDrive.t0 + 12), .afterEnd(seconds: 2))
         XCTAssertTrue(track.lookup(TestDrive.t0 + 12).explanation.contains("after the track ends"))
-        XCTAssertEqual(Track(timeReference: .wallClock, source: src).lookup(0), .noFixes)
+        XCTAssertEqual(GPSTrack(timeReference: .wallClock, source: src).lookup(0), .noFixes)
     }
 
     func testGapsAreReportedAndWarned() {
-        let track = Track(points: [fix(0, 22.5, 114), fix(1, 22.5001, 114), fix(21, 22.502, 114), fix(22, 22.5021, 114)],
+        let track = GPSTrack(points: [fix(0, 22.5, 114), fix(1, 22.5001, 114), fix(21, 22.502, 114), fix(22, 22.5021, 114)],
                           timeReference: .clipTime, source: src)
         XCTAssertEqual(track.lookup(10), .inGap(from: 1, to: 21))
         XCTAssertNotNil(track.lookup(1).sample)
@@ -44,7 +44,7 @@ final class TrackTests: XCTestCase {
     }
 
     func testCourseInterpolatesAcrossNorth() {
-        let track = Track(points: [fix(0, 22.5, 114, heading: 350, speed: 5), fix(1, 22.50004, 114.00001, heading: 10, speed: 5)],
+        let track = GPSTrack(points: [fix(0, 22.5, 114, heading: 350, speed: 5), fix(1, 22.50004, 114.00001, heading: 10, speed: 5)],
                           timeReference: .clipTime, source: src)
         XCTAssertEqual(track.lookup(0.5).sample!.heading!, 0, accuracy: 1e-9)
     }
@@ -52,7 +52,7 @@ final class TrackTests: XCTestCase {
     func testMotionHeadingWithoutCourseAndCarriedOverAStop() {
         let a = Coordinate(latitude: 22.5, longitude: 114)
         let b = Earth.destination(from: a, distance: 10, bearing: 135)
-        let track = Track(points: [TrackPoint(time: 0, coordinate: a), TrackPoint(time: 1, coordinate: b),
+        let track = GPSTrack(points: [TrackPoint(time: 0, coordinate: a), TrackPoint(time: 1, coordinate: b),
                                    TrackPoint(time: 2, coordinate: b), TrackPoint(time: 3, coordinate: b)],
                           timeReference: .clipTime, source: src)
         let moving = track.lookup(0.5).sample!
@@ -66,7 +66,7 @@ final class TrackTests: XCTestCase {
 
     func testNoHeadingBeforeTheVehicleMoves() {
         let a = Coordinate(latitude: 22.5, longitude: 114)
-        let track = Track(points: [TrackPoint(time: 0, coordinate: a), TrackPoint(time: 1, coordinate: a)],
+        let track = GPSTrack(points: [TrackPoint(time: 0, coordinate: a), TrackPoint(time: 1, coordinate: a)],
                           timeReference: .clipTime, source: src)
         XCTAssertNil(track.lookup(0.5).sample!.heading)
     }
@@ -75,7 +75,7 @@ final class TrackTests: XCTestCase {
         // A receiver standing still reports a random course; at 0.2 m/s it must not be used.
         let a = Coordinate(latitude: 22.5, longitude: 114)
         let b = Earth.destination(from: a, distance: 5, bearing: 0)
-        let track = Track(points: [TrackPoint(time: 0, coordinate: a, heading: 200, speed: 0.2),
+        let track = GPSTrack(points: [TrackPoint(time: 0, coordinate: a, heading: 200, speed: 0.2),
                                    TrackPoint(time: 25, coordinate: b, heading: 240, speed: 0.2)],
                           timeReference: .clipTime, source: src, maxGap: 30)
         XCTAssertEqual(track.lookup(10).sample!.heading!, 0, accuracy: 0.01)
@@ -85,7 +85,7 @@ final class TrackTests: XCTestCase {
         var pts = [fix(0, 22.5, 114), fix(1, 22.5001, 114), fix(0.5, 22.50005, 114), fix(1, 22.5002, 114),
                    fix(2, 95, 114), fix(3, 22.5003, 114)]
         pts[2].line = 3
-        let track = Track(points: pts, timeReference: .clipTime, source: src)
+        let track = GPSTrack(points: pts, timeReference: .clipTime, source: src)
         XCTAssertEqual(track.points.map(\.time), [0, 1, 3])
         XCTAssertEqual(track.warnings.count, 3)
         XCTAssertEqual(track.warnings[0].line, 3)
@@ -106,13 +106,13 @@ final class TrackTests: XCTestCase {
     func testFrameLookupUsesTheTracksTimeReference() {
         let drive = TestDrive(legs: [.init(heading: 90, metres: 40)])
         let wall = drive.track(.wallClock)
-        let clip = Track(points: drive.clipRelative, timeReference: .clipTime, source: src)
+        let clip = GPSTrack(points: drive.clipRelative, timeReference: .clipTime, source: src)
         let date = Date(timeIntervalSince1970: TestDrive.t0 + 2)
         XCTAssertEqual(wall.lookup(pts: 99, wallClock: date).sample!.coordinate, clip.lookup(pts: 2, wallClock: .distantPast).sample!.coordinate)
     }
 
     func testWarningsAreCapped() {
-        var track = Track(timeReference: .clipTime, source: src)
+        var track = GPSTrack(timeReference: .clipTime, source: src)
         for i in 0..<500 { track.append(fix(Double(-i), 22.5, 114)) }
         XCTAssertEqual(track.warnings.count, 201)
         XCTAssertEqual(track.warnings.last!.message, "further warnings suppressed")
