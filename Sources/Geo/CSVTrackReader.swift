@@ -27,7 +27,7 @@ enum CSVTrackReader {
         "alt": .altitude, "altitude": .altitude, "ele": .altitude, "elevation": .altitude,
     ]
 
-    static func read(text: String, name: String, options: TrackReadOptions) throws -> Track {
+    static func read(text: String, name: String, options: TrackReadOptions) throws -> GPSTrack {
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         guard let firstIndex = lines.firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }) else {
             throw TrackError(.empty, input: name, reason: "the CSV track has no rows")
@@ -64,7 +64,7 @@ enum CSVTrackReader {
         }
         if has.contains(.time) && has.contains(.clipTime) { columns = columns.filter { $0.value != .clipTime } }
         let reference: TimeReference = has.contains(.time) ? .wallClock : .clipTime
-        var track = Track(timeReference: reference, source: TrackSource(format: .csv, name: name), maxGap: options.maxGap)
+        var track = GPSTrack(timeReference: reference, source: TrackSource(format: .csv, name: name), maxGap: options.maxGap)
         let required = columns.filter { [.time, .clipTime, .lat, .lon].contains($0.value) }.keys.max()! + 1
         for n in dataStart..<lines.count {
             let raw = lines[n]

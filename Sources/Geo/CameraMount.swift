@@ -17,7 +17,7 @@ public struct CameraMount: Hashable, Sendable, Codable {
     /// used instead (see docs/patrol.md for the error at range).
     public var maxRange: Double
 
-    public static let defaultMaxRange = 35.0
+    public static let defaultMaxRange = 30.0
 
     public init(height: Double = 2.0, pitch: Double = 10, headingOffset: Double = 0, horizontalFOV: Double = 90,
                 aspectRatio: Double = 16.0 / 9.0, maxRange: Double = CameraMount.defaultMaxRange) {

@@ -8,7 +8,7 @@ import Foundation
 public enum DateTimeParser {
     /// Seconds since 1970 UTC, or nil when `text` is not a date-time in a spelling above.
     public static func parse(_ text: Substring, defaultUTCOffset: Double = 0) -> Double? {
-        var s = Scanner(Array(text.utf8))
+        var s = ByteScanner(Array(text.utf8))
         s.skipSpaces()
         guard let year = s.digits(4), let sep = s.oneOf("-/."), let month = s.digits(2), s.expect(sep),
               let day = s.digits(2) else { return nil }
@@ -89,7 +89,7 @@ public enum DateTimeParser {
 }
 
 /// A tiny byte scanner for the parsers in this module.
-struct Scanner {
+struct ByteScanner {
     let bytes: [UInt8]
     var i = 0
     init(_ bytes: [UInt8]) { self.bytes = bytes }

@@ -8,20 +8,21 @@ import FoundationXML
 /// extension elements named `course`, `heading`, `speed`, as Garmin's TrackPointExtension
 /// writes them). Route points and waypoints are ignored. GPX times are UTC.
 enum GPXReader {
-    static func read(text: String, name: String, options: TrackReadOptions) throws -> Track {
+    static func read(text: String, name: String, options: TrackReadOptions) throws -> GPSTrack {
         let delegate = Delegate(options: options)
         let parser = XMLParser(data: Data(text.utf8))
         parser.shouldProcessNamespaces = true
         parser.delegate = delegate
         let ok = parser.parse()
-        if !ok {
-            let err = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "unknown XML error"
-            throw TrackError(.malformed, input: name, line: parser.lineNumber, reason: "not well-formed GPX XML (\(err))")
+        if !ok || delegate.error != nil {
+            let err = (delegate.error?.0 ?? parser.parserError).map { ($0 as NSError).localizedDescription } ?? "unknown XML error"
+            throw TrackError(.malformed, input: name, line: delegate.error?.1 ?? parser.lineNumber,
+                             reason: "not well-formed GPX XML (\(err))")
         }
         if !delegate.sawGPX {
             throw TrackError(.malformed, input: name, reason: "no <gpx> root element; not a GPX file")
         }
-        var track = Track(timeReference: .wallClock, source: TrackSource(format: .gpx, name: name), maxGap: options.maxGap)
+        var track = GPSTrack(timeReference: .wallClock, source: TrackSource(format: .gpx, name: name), maxGap: options.maxGap)
         for w in delegate.warnings { track.warn(w.line, w.message) }
         for p in delegate.points { track.append(p) }
         if delegate.trkptCount == 0 {
@@ -37,6 +38,7 @@ enum GPXReader {
         var warnings: [TrackWarning] = []
         var sawGPX = false
         var trkptCount = 0
+        var error: (Error, Int)?
         private var current: (lat: Double?, lon: Double?, line: Int)?
         private var fields: [String: String] = [:]
         private var text = ""
@@ -58,6 +60,10 @@ enum GPXReader {
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+            if error == nil { error = (parseError, parser.lineNumber) }
+        }
 
         func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
             let local = element.split(separator: ":").last.map(String.init) ?? element

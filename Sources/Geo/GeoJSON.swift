@@ -61,7 +61,7 @@ public struct GeoJSONFeatureCollection: Sendable {
     }
 
     /// Adds a track as LineStrings, split at gaps so no line is drawn across missing data.
-    public mutating func addTrack(_ track: Track, properties: [String: Value] = [:]) {
+    public mutating func addTrack(_ track: GPSTrack, properties: [String: Value] = [:]) {
         var piece: [Coordinate] = []
         var props = properties
         props["source"] = props["source"] ?? .string(track.source.description)

@@ -8,15 +8,15 @@ import Foundation
 /// track's `endTime` has passed the frame's time, or after a short wait.
 public final class LiveTrack: @unchecked Sendable {
     private let lock = NSLock()
-    private var track: Track
+    private var track: GPSTrack
     private var parser: NMEAParser
     private var lineCount = 0
     private let timeOffset: Double
 
     /// `name` is the socket address (for the track source), `timeOffset` seconds are added to
     /// every fix (clock skew).
-    public init(name: String, timeOffset: Double = 0, maxGap: Double = Track.defaultMaxGap, nmeaDate: Double? = nil) {
-        track = Track(timeReference: .wallClock, source: TrackSource(format: .liveNMEA, name: name, timeOffset: timeOffset),
+    public init(name: String, timeOffset: Double = 0, maxGap: Double = GPSTrack.defaultMaxGap, nmeaDate: Double? = nil) {
+        track = GPSTrack(timeReference: .wallClock, source: TrackSource(format: .liveNMEA, name: name, timeOffset: timeOffset),
                       maxGap: maxGap)
         parser = NMEAParser(defaultDate: nmeaDate)
         self.timeOffset = timeOffset
@@ -67,7 +67,7 @@ public final class LiveTrack: @unchecked Sendable {
     }
 
     /// A copy of the track so far.
-    public var snapshot: Track {
+    public var snapshot: GPSTrack {
         lock.lock()
         defer { lock.unlock() }
         return track

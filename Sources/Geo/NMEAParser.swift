@@ -208,9 +208,9 @@ public enum NMEAChecksumError: Error, Equatable, Sendable, CustomStringConvertib
 
 /// Reads NMEA 0183 logs (one sentence per line; other sentence types are ignored).
 enum NMEAReader {
-    static func read(text: String, name: String, options: TrackReadOptions) throws -> Track {
+    static func read(text: String, name: String, options: TrackReadOptions) throws -> GPSTrack {
         var parser = NMEAParser(defaultDate: options.nmeaDate)
-        var track = Track(timeReference: .wallClock, source: TrackSource(format: .nmea, name: name), maxGap: options.maxGap)
+        var track = GPSTrack(timeReference: .wallClock, source: TrackSource(format: .nmea, name: name), maxGap: options.maxGap)
         var lineNumber = 0
         var sentences = 0
         func take(_ r: NMEAResult, _ line: Int) {

@@ -13,11 +13,11 @@ public struct RoutePass: Hashable, Sendable {
 }
 
 /// A drive's route: its track as a polyline, answering whether and when places were passed.
-/// Segments across a gap in the track (see `Track.maxGap`) are not part of the route.
+/// Segments across a gap in the track (see `GPSTrack.maxGap`) are not part of the route.
 public struct Route: Sendable {
-    public let track: Track
+    public let track: GPSTrack
 
-    public init(track: Track) { self.track = track }
+    public init(track: GPSTrack) { self.track = track }
 
     /// Every pass within `radius` metres of `place`, in time order, optionally only those
     /// ending after `time`.

@@ -19,7 +19,7 @@ public struct RouteSVG: Sendable {
         }
 
         /// A line from a track, split where the track has gaps.
-        public init(track: Track, label: String? = nil, colour: String = "#3366cc") {
+        public init(track: GPSTrack, label: String? = nil, colour: String = "#3366cc") {
             var pieces: [[Coordinate]] = [[]]
             for (i, p) in track.points.enumerated() {
                 if i > 0, p.time - track.points[i - 1].time > track.maxGap { pieces.append([]) }

@@ -122,13 +122,13 @@ public enum SRTTelemetryReader {
         return cue
     }
 
-    static func read(text: String, name: String, options: TrackReadOptions) throws -> Track {
+    static func read(text: String, name: String, options: TrackReadOptions) throws -> GPSTrack {
         let (cues, cueWarnings) = cues(in: text, localUTCOffset: options.localUTCOffset)
         if cues.isEmpty {
             throw TrackError(.malformed, input: name, reason: "no subtitle cues ('00:00:01,000 --> 00:00:02,000' lines) found")
         }
         let reference: TimeReference = options.subtitleWallClock ? .wallClock : .clipTime
-        var track = Track(timeReference: reference, source: TrackSource(format: .srt, name: name), maxGap: options.maxGap)
+        var track = GPSTrack(timeReference: reference, source: TrackSource(format: .srt, name: name), maxGap: options.maxGap)
         for w in cueWarnings { track.warn(w.line, w.message) }
         var withPosition = 0
         for cue in cues {

@@ -36,7 +36,7 @@ func formatSeconds(_ s: Double) -> String {
 
 /// A GPS track: fixes in strictly increasing time order, with interpolation of position and
 /// heading at any instant inside it.
-public struct Track: Sendable {
+public struct GPSTrack: Sendable {
     /// Gap threshold by default: fixes further apart than this (seconds) are not interpolated
     /// across. Receivers log at 1–10 Hz; 5 s at 30 km/h is 42 m of unknown road.
     public static let defaultMaxGap: Double = 5
@@ -59,7 +59,7 @@ public struct Track: Sendable {
     /// Last motion bearing seen up to each segment, for carrying over stops.
     private var lastMotionHeading: Double?
 
-    public init(timeReference: TimeReference, source: TrackSource, maxGap: Double = Track.defaultMaxGap) {
+    public init(timeReference: TimeReference, source: TrackSource, maxGap: Double = GPSTrack.defaultMaxGap) {
         self.timeReference = timeReference
         self.source = source
         self.maxGap = maxGap
@@ -68,7 +68,7 @@ public struct Track: Sendable {
     /// A track from fixes already cleaned by a reader (strictly increasing times).
     /// Points that break the order are dropped with a warning.
     public init(points: [TrackPoint], timeReference: TimeReference, source: TrackSource,
-                maxGap: Double = Track.defaultMaxGap, warnings: [TrackWarning] = []) {
+                maxGap: Double = GPSTrack.defaultMaxGap, warnings: [TrackWarning] = []) {
         self.init(timeReference: timeReference, source: source, maxGap: maxGap)
         self.warnings = warnings
         for p in points { append(p) }
@@ -118,12 +118,12 @@ public struct Track: Sendable {
 
     private mutating func segmentHeading(from a: TrackPoint, to b: TrackPoint, distance d: Double) -> (Double, HeadingSource)? {
         if let ha = a.heading, let hb = b.heading,
-           (a.speed ?? .infinity) >= Track.minCourseSpeed, (b.speed ?? .infinity) >= Track.minCourseSpeed,
-           d >= Track.minMotionForBearing || (a.speed != nil && b.speed != nil) {
+           (a.speed ?? .infinity) >= GPSTrack.minCourseSpeed, (b.speed ?? .infinity) >= GPSTrack.minCourseSpeed,
+           d >= GPSTrack.minMotionForBearing || (a.speed != nil && b.speed != nil) {
             lastMotionHeading = Angle.normalized(hb)
             return (Angle.normalized(ha), .course)
         }
-        if d >= Track.minMotionForBearing {
+        if d >= GPSTrack.minMotionForBearing {
             let h = Earth.bearing(from: a.coordinate, to: b.coordinate)
             lastMotionHeading = h
             return (h, .motion)
@@ -134,10 +134,10 @@ public struct Track: Sendable {
 
     /// The same track with every time shifted by `seconds` (positive: the track's clock was
     /// behind the video's). Offsets accumulate in `source.timeOffset`.
-    public func shifted(by seconds: Double) -> Track {
+    public func shifted(by seconds: Double) -> GPSTrack {
         var s = source
         s.timeOffset += seconds
-        var t = Track(timeReference: timeReference, source: s, maxGap: maxGap)
+        var t = GPSTrack(timeReference: timeReference, source: s, maxGap: maxGap)
         for var p in points {
             p.time += seconds
             t.append(p)

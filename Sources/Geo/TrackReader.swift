@@ -5,7 +5,7 @@ public struct TrackReadOptions: Sendable {
     /// Seconds added to every time in the track (clock-skew correction: positive when the
     /// GPS clock runs behind the camera's clock).
     public var timeOffset: Double
-    /// Gap threshold in seconds (see `Track.maxGap`).
+    /// Gap threshold in seconds (see `GPSTrack.maxGap`).
     public var maxGap: Double
     /// Seconds east of UTC assumed for times written without a zone (DJI and dashcam
     /// subtitles write local time; GPX, NMEA are UTC by definition).
@@ -18,7 +18,7 @@ public struct TrackReadOptions: Sendable {
     /// frame, while the written date-time is in the camera's local, often unsynchronised clock.
     public var subtitleWallClock: Bool
 
-    public init(timeOffset: Double = 0, maxGap: Double = Track.defaultMaxGap, localUTCOffset: Double = 0,
+    public init(timeOffset: Double = 0, maxGap: Double = GPSTrack.defaultMaxGap, localUTCOffset: Double = 0,
                 nmeaDate: Double? = nil, subtitleWallClock: Bool = false) {
         self.timeOffset = timeOffset
         self.maxGap = maxGap
@@ -32,7 +32,7 @@ public struct TrackReadOptions: Sendable {
 public enum TrackReader {
     /// Reads the track at `path`. The format comes from the extension (`.gpx`, `.nmea`/`.nma`/
     /// `.log`, `.csv`, `.srt`) or, failing that, from the content.
-    public static func read(path: String, format: TrackFormat? = nil, options: TrackReadOptions = .init()) throws -> Track {
+    public static func read(path: String, format: TrackFormat? = nil, options: TrackReadOptions = .init()) throws -> GPSTrack {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw TrackError(.unreadable, input: path, reason: reason)
@@ -44,7 +44,7 @@ public enum TrackReader {
     }
 
     /// Reads a track from text already in memory; `name` is used in messages and the source.
-    public static func read(text: String, name: String, format: TrackFormat?, options: TrackReadOptions = .init()) throws -> Track {
+    public static func read(text: String, name: String, format: TrackFormat?, options: TrackReadOptions = .init()) throws -> GPSTrack {
         guard options.timeOffset.isFinite else {
             throw TrackError(.invalidOption, input: name, reason: "time offset must be a finite number of seconds")
         }
@@ -52,7 +52,7 @@ public enum TrackReader {
             throw TrackError(.invalidOption, input: name, reason: "gap threshold must be positive")
         }
         let fmt = try format ?? detectFormat(path: name, text: text)
-        var track: Track
+        var track: GPSTrack
         switch fmt {
         case .gpx: track = try GPXReader.read(text: text, name: name, options: options)
         case .nmea, .liveNMEA: track = try NMEAReader.read(text: text, name: name, options: options)
