@@ -69,11 +69,13 @@ typedef struct sw_interrupt_state {
     int64_t deadline_us;   /* av_gettime_relative() deadline; 0 = none */
     int stop;              /* non-zero: abort every blocking call now */
     int timed_out;         /* set by the callback when the deadline passed */
+    const int *external_stop; /* optional: a stop flag shared by several sources */
 } sw_interrupt_state;
 
 static inline int sw_interrupt_cb(void *opaque) {
     sw_interrupt_state *s = (sw_interrupt_state *)opaque;
     if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) return 1;
+    if (s->external_stop && __atomic_load_n(s->external_stop, __ATOMIC_RELAXED)) return 1;
     int64_t d = __atomic_load_n(&s->deadline_us, __ATOMIC_RELAXED);
     if (d > 0 && av_gettime_relative() > d) {
         __atomic_store_n(&s->timed_out, 1, __ATOMIC_RELAXED);
@@ -85,19 +87,57 @@ static inline void sw_install_interrupt(AVFormatContext *ctx, sw_interrupt_state
     ctx->interrupt_callback.callback = sw_interrupt_cb;
     ctx->interrupt_callback.opaque = s;
 }
+/// Sets a deadline `timeout_us` from now (0 = none). timed_out stays set once a deadline has
+/// passed: FFmpeg's I/O layer keeps returning the interrupt's error on later calls.
 static inline void sw_interrupt_arm(sw_interrupt_state *s, int64_t timeout_us) {
-    __atomic_store_n(&s->timed_out, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&s->deadline_us, timeout_us > 0 ? av_gettime_relative() + timeout_us : 0,
                      __ATOMIC_RELAXED);
+}
+static inline void sw_interrupt_reset_timeout(sw_interrupt_state *s) {
+    __atomic_store_n(&s->timed_out, 0, __ATOMIC_RELAXED);
+}
+/// Clears the deadline but keeps timed_out, so the caller can still see why a call failed.
+static inline void sw_interrupt_disarm(sw_interrupt_state *s) {
+    __atomic_store_n(&s->deadline_us, 0, __ATOMIC_RELAXED);
 }
 static inline void sw_interrupt_stop(sw_interrupt_state *s) {
     __atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
 }
 static inline int sw_interrupt_stopped(sw_interrupt_state *s) {
-    return __atomic_load_n(&s->stop, __ATOMIC_RELAXED);
+    return __atomic_load_n(&s->stop, __ATOMIC_RELAXED)
+        || (s->external_stop && __atomic_load_n(s->external_stop, __ATOMIC_RELAXED));
 }
+static inline void sw_flag_set(int *flag) { __atomic_store_n(flag, 1, __ATOMIC_RELAXED); }
+static inline int sw_flag_get(const int *flag) { return __atomic_load_n(flag, __ATOMIC_RELAXED); }
 static inline int sw_interrupt_timed_out(sw_interrupt_state *s) {
     return __atomic_load_n(&s->timed_out, __ATOMIC_RELAXED);
+}
+
+// MARK: signals
+#include <signal.h>
+#include <unistd.h>
+/* Only StopSignal.swift uses these, so the static fd and the handler share one object file. */
+static int sw_signal_pipe_write_fd = -1;
+static inline void sw_signal_handler(int sig) {
+    unsigned char b = (unsigned char)sig;
+    ssize_t r = write(sw_signal_pipe_write_fd, &b, 1);
+    (void)r;
+}
+/// Routes `sig` to a byte on `fd` (async-signal-safe); restore with sw_signal_default.
+static inline int sw_signal_route(int sig, int fd) {
+    sw_signal_pipe_write_fd = fd;
+    struct sigaction sa;
+    sa.sa_handler = sw_signal_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    return sigaction(sig, &sa, 0);
+}
+static inline void sw_signal_default(int sig) {
+    struct sigaction sa;
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(sig, &sa, 0);
 }
 
 // MARK: logging

@@ -12,7 +12,7 @@ public struct CaseStoreError: Error, CustomStringConvertible, Sendable {
 /// immediate transactions that wait (up to `busyTimeout`) instead of failing with "database is
 /// locked". Every write is one transaction, so a `kill -9` leaves the database consistent.
 public final class CaseStore: @unchecked Sendable {
-    private let db: any DatabaseWriter
+    let db: any DatabaseWriter
     /// Folder that evidence paths are relative to; nil for an in-memory store.
     public let folder: URL?
     /// The database file, or ":memory:".

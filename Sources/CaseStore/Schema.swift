@@ -99,6 +99,7 @@ enum Schema {
             );
             """)
         }
+        registerPatrolMigrations(&m)
         return m
     }
 }

@@ -19,6 +19,7 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
     private let lock = NSCondition()
     private var current: VideoSource?
     private var stopped = false
+    private let stopFlag = StopFlag()
     private var consecutiveFailures = 0
     private var rng = SystemRandomNumberGenerator()
     /// Successful opens so far (1 after the first connection, 2 after one reconnect, …).
@@ -41,6 +42,7 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
 
     /// Stops for good: interrupts any blocking call and any backoff wait. Safe from any thread.
     public func stop() {
+        stopFlag.set()
         lock.lock()
         stopped = true
         let source = current
@@ -66,7 +68,7 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
                 source = s
             } else {
                 do {
-                    let s = try VideoSource(url: url, options: options, policy: policy)
+                    let s = try VideoSource(url: url, options: options, policy: policy, stopFlag: stopFlag)
                     lock.lock()
                     if stopped { lock.unlock(); return nil }
                     current = s
@@ -77,6 +79,7 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
                 } catch let e as VideoError where e.kind == .invalidOption {
                     throw e
                 } catch {
+                    if isStopped { return nil }
                     try failed(error)
                     continue
                 }

@@ -50,6 +50,7 @@ public final class VideoSource: @unchecked Sendable {
     private var lastDamage: String?
     private var nextSampleTime: Double?
     private var lastPts: Double?
+    private var sawTimestamp = false
 
     private static let networkReady: Void = { avformat_network_init(); _ = FFmpegLog.installed }()
 
@@ -59,14 +60,20 @@ public final class VideoSource: @unchecked Sendable {
 
     /// Opens `url` (a path or a URL) and its best video stream's decoder.
     /// - Throws: `VideoError` naming the input, with FFmpeg's message.
-    public init(url: String, options: VideoSourceOptions, policy: SamplingPolicy = .keyframes) throws {
+    public convenience init(url: String, options: VideoSourceOptions, policy: SamplingPolicy = .keyframes) throws {
+        try self.init(url: url, options: options, policy: policy, stopFlag: nil)
+    }
+
+    /// - Parameter stopFlag: when set (by `ReconnectingVideoSource.stop()`), aborts this
+    ///   source, even while it is still opening.
+    init(url: String, options: VideoSourceOptions, policy: SamplingPolicy, stopFlag: StopFlag?) throws {
         _ = Self.networkReady
         let name = displayName(of: url)
         func fail(_ kind: VideoError.Kind, _ message: String) -> VideoError { VideoError(kind, input: name, message: message) }
         if case .rate(let fps) = policy, !(fps > 0) {
             throw fail(.invalidOption, "sampling rate must be > 0 frames per second")
         }
-        let h = Handles()
+        let h = Handles(stopFlag: stopFlag)
         let interrupt = h.interrupt
 
         let scheme = url.range(of: "://").map { url[..<$0.lowerBound].lowercased() } ?? "file"
@@ -98,7 +105,7 @@ public final class VideoSource: @unchecked Sendable {
         sw_interrupt_arm(interrupt, Int64(options.openTimeout * 1_000_000))
         FFmpegLog.clear()
         let probed = avformat_find_stream_info(fmt, nil)
-        sw_interrupt_arm(interrupt, 0)
+        sw_interrupt_disarm(interrupt)
         if probed < 0 {
             let kind: VideoError.Kind = sw_interrupt_timed_out(interrupt) != 0 ? .timedOut : .openFailed
             throw fail(kind, "reading stream information: " + FFmpegLog.message(probed))
@@ -258,7 +265,7 @@ public final class VideoSource: @unchecked Sendable {
             sw_interrupt_arm(interrupt, readTimeoutMicros)
             FFmpegLog.clear()
             let r = av_read_frame(fmt, pkt)
-            sw_interrupt_arm(interrupt, 0)
+            sw_interrupt_disarm(interrupt)
             if r < 0 {
                 if sw_interrupt_stopped(interrupt) != 0 { return nil }
                 if r != sw_averror_eof() {
@@ -304,9 +311,15 @@ public final class VideoSource: @unchecked Sendable {
         let key = sw_frame_is_key(f) != 0
         var ts = f.pointee.best_effort_timestamp
         if ts == sw_nopts_value() { ts = f.pointee.pts }
+        if ts == sw_nopts_value() { ts = f.pointee.pkt_dts }
         var pts: Double
         if ts != sw_nopts_value() {
             let raw = Double(ts) * timeBase
+            if !sawTimestamp, let last = lastPts {
+                // Frames without timestamps came first: continue from them.
+                origin = raw - (last + 1 / (frameRate ?? 25))
+            }
+            sawTimestamp = true
             if origin == nil { origin = raw }
             pts = raw - origin!
         } else {
@@ -418,10 +431,11 @@ public final class VideoSource: @unchecked Sendable {
             throw VideoError(.openFailed, input: input, message: "out of memory")
         }
         sw_install_interrupt(ctx!, interrupt)
+        sw_interrupt_reset_timeout(interrupt)
         sw_interrupt_arm(interrupt, Int64(options.openTimeout * 1_000_000))
         FFmpegLog.clear()
         let r = avformat_open_input(&ctx, url, inputFormat, &dict.pointer)
-        sw_interrupt_arm(interrupt, 0)
+        sw_interrupt_disarm(interrupt)
         if r < 0 {
             // avformat_open_input frees the context on failure.
             if sw_interrupt_timed_out(interrupt) != 0 {
@@ -446,10 +460,13 @@ private final class Handles {
     var format: UnsafeMutablePointer<AVFormatContext>?
     var codec: UnsafeMutablePointer<AVCodecContext>?
     var packet: UnsafeMutablePointer<AVPacket>?
+    let stopFlag: StopFlag?
 
-    init() {
+    init(stopFlag: StopFlag?) {
+        self.stopFlag = stopFlag
         interrupt = .allocate(capacity: 1)
-        interrupt.initialize(to: sw_interrupt_state(deadline_us: 0, stop: 0, timed_out: 0))
+        interrupt.initialize(to: sw_interrupt_state(deadline_us: 0, stop: 0, timed_out: 0,
+                                                    external_stop: stopFlag.map { UnsafePointer($0.pointer) }))
     }
 
     deinit {
@@ -458,4 +475,16 @@ private final class Handles {
         if format != nil { avformat_close_input(&format) }
         interrupt.deallocate()
     }
+}
+
+/// A stop flag several sources can share (read by FFmpeg's interrupt callback).
+final class StopFlag: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int32>
+    init() {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: 0)
+    }
+    deinit { pointer.deallocate() }
+    func set() { sw_flag_set(pointer) }
+    var isSet: Bool { sw_flag_get(pointer) != 0 }
 }

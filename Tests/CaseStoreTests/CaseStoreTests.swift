@@ -5,7 +5,7 @@ import XCTest
 final class CaseStoreTests: XCTestCase {
     func testSchemaModeAndForeignKeys() throws {
         for (name, store) in try stores(self) {
-            XCTAssertEqual(try store.appliedMigrations(), ["v1-sources-runs-cases-events-evidence"], name)
+            XCTAssertEqual(try store.appliedMigrations(), ["v1-sources-runs-cases-events-evidence", "v2-patrol-track-source-drives"], name)
             if name == "disk" { XCTAssertEqual(try store.journalMode(), "wal") }
             let (s, _) = try sourceAndRun(store)
             XCTAssertThrowsError(try store.record(event("bad-run", run: 999, source: s)), name) { e in
@@ -25,7 +25,7 @@ final class CaseStoreTests: XCTestCase {
         }
         let again = try CaseStore(path: path)
         XCTAssertEqual(try again.cases().count, 1)
-        XCTAssertEqual(try again.appliedMigrations().count, 1)
+        XCTAssertEqual(try again.appliedMigrations().count, 2)
     }
 
     func testRecordingIsIdempotentByKey() throws {
