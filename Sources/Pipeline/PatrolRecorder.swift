@@ -213,7 +213,9 @@ public final class PatrolRecorder {
             return
         }
         let box = c.obs.box
-        let stem = "\(place.className)-\(String(format: "%09.3f", first))-patrol"
+        let clipTag = sourceKey.split(separator: ":").last.map { String($0.prefix(8)) } ?? "clip"
+        let stem = "\(place.className)-\(clipTag)-\(String(format: "%09.3f", first))-patrol"
+            .map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }.reduce("") { $0 + String($1) }
         var files: [EvidenceFile] = []
         var full = frame
         full.strokeBox(x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y2)
