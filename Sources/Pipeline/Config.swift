@@ -1,6 +1,7 @@
 import CaseStore
 import Foundation
 import Rules
+import VideoIO
 import Yams
 
 /// How a source is sampled for analysis.
@@ -22,6 +23,8 @@ public struct CameraConfig: Sendable {
     public var longitude: Double?
     public var sampling: Sampling
     public var rules: CameraRules
+    /// Input options (`transport`, `buffer_size`, `open_timeout`, … or any FFmpeg option).
+    public var options: VideoSourceOptions = VideoSourceOptions()
 
     public init(id: String, name: String? = nil, url: String, address: String? = nil, latitude: Double? = nil,
                 longitude: Double? = nil, sampling: Sampling = .keyframes, rules: CameraRules = CameraRules()) {
@@ -162,7 +165,7 @@ public struct StreetWardenConfig: Sendable {
         return l
     }
 
-    static let cameraKeys = ["id", "name", "url", "location", "timezone", "sampling", "classes", "zones", "masks", "match_iou"]
+    static let cameraKeys = ["id", "name", "url", "location", "timezone", "sampling", "options", "classes", "zones", "masks", "match_iou"]
 
     static func parseCamera(_ n: YAMLNode, base: CameraConfig, isDefaults: Bool, index: Int = 0) throws -> CameraConfig {
         let allowed = isDefaults ? cameraKeys.filter { !["id", "name", "url", "location"].contains($0) } : cameraKeys
@@ -193,6 +196,13 @@ public struct StreetWardenConfig: Sendable {
             cam.rules.timeZone = zone
         }
         if let s = m["sampling"] { cam.sampling = try parseSampling(ctx(s)) }
+        if let o = m["options"] {
+            guard case .mapping(let om) = o.node else { throw ctx(o).fail("options must be a mapping of name: value") }
+            for (k, v) in om {
+                guard case .scalar(let ks) = k, case .scalar(let vs) = v else { throw ctx(o).fail("options must be a mapping of name: value") }
+                do { try cam.options.set(ks.string, vs.string) } catch { throw ctx(o.child(k)).fail("option \(error)") }
+            }
+        }
         if let v = m["match_iou"] { cam.rules.matchIoU = try ctx(v).double("match_iou", in: 0.01...1) }
         if let c = m["classes"] {
             for (cls, v) in try ctx(c).mapping(allowed: ViolationClass.all) {

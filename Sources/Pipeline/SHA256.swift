@@ -23,15 +23,17 @@ public struct SHA256 {
 
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         length &+= UInt64(bytes.count)
-        var data = bytes.withContiguousStorageIfAvailable { Array($0) } ?? Array(bytes)
+        let data = bytes.withContiguousStorageIfAvailable { Array($0) } ?? Array(bytes)
+        var off = 0
         if !buffer.isEmpty {
-            let need = 64 - buffer.count
-            buffer += data.prefix(need)
-            data.removeFirst(min(need, data.count))
+            let take = min(64 - buffer.count, data.count)
+            buffer += data[0..<take]
+            off = take
             if buffer.count == 64 { compress(buffer, 0); buffer.removeAll(keepingCapacity: true) }
         }
-        var off = 0
-        while data.count - off >= 64 { compress(data, off); off += 64 }
+        data.withUnsafeBufferPointer { d in
+            while d.count - off >= 64 { compress(d.baseAddress! + off); off += 64 }
+        }
         buffer += data[off...]
     }
 
@@ -53,34 +55,59 @@ public struct SHA256 {
     }
 
     private mutating func compress(_ block: [UInt8], _ off: Int) {
-        var w = [UInt32](repeating: 0, count: 64)
-        for i in 0..<16 {
-            let j = off + i * 4
-            w[i] = UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8 | UInt32(block[j + 3])
-        }
+        block.withUnsafeBufferPointer { b in compress(b.baseAddress! + off) }
+    }
+
+    private mutating func compress(_ p: UnsafePointer<UInt8>) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            for i in 0..<16 {
+                let j = i * 4
+                w[i] = UInt32(p[j]) << 24 | UInt32(p[j + 1]) << 16 | UInt32(p[j + 2]) << 8 | UInt32(p[j + 3])
+            }
+            for i in 16..<64 {
+                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
+            var (a, b, c, d, e, f, g, hh) = h
+            SHA256.k.withUnsafeBufferPointer { k in
+                for i in 0..<64 {
+                    let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                    let ch = (e & f) ^ (~e & g)
+                    let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+                    let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                    let maj = (a & b) ^ (a & c) ^ (b & c)
+                    let t2 = s0 &+ maj
+                    hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+                }
+            }
+            h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
         }
-        var (a, b, c, d, e, f, g, hh) = h
-        for i in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = hh &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-        }
-        h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
     }
 
     /// Lower-case hex digest of `bytes`.
     public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var s = SHA256()
         s.update(bytes)
+        return s.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A clip's identity, cheap even for long clips: SHA-256 over the file size and up to
+    /// three 1 MiB pieces (start, middle, end). Files that differ only outside those pieces and
+    /// have the same size would collide; recorded video never does in practice.
+    public static func fingerprint(fileAt path: String) throws -> String {
+        guard let fh = FileHandle(forReadingAtPath: path) else { throw PipelineError("cannot read \(path)") }
+        defer { try? fh.close() }
+        let size = try fh.seekToEnd()
+        var s = SHA256()
+        s.update(Array("size:\(size);".utf8))
+        let piece: UInt64 = 1 << 20
+        let offsets: [UInt64] = size <= 3 * piece ? [0] : [0, size / 2, size - piece]
+        for o in offsets {
+            try fh.seek(toOffset: o)
+            s.update(fh.readData(ofLength: Int(size <= 3 * piece ? size : piece)))
+        }
         return s.finalize().map { String(format: "%02x", $0) }.joined()
     }
 

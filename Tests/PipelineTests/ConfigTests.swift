@@ -79,6 +79,7 @@ final class ConfigTests: XCTestCase {
         expectError("cameras:\n  - id: a\n    url: x\n    sampling: sometimes\n", ["camera 'a'", "sampling must be"])
         expectError("evidence: {folder: ../elsewhere}\n", ["evidence folder"])
         expectError("", ["empty"])
+        expectError("cameras:\n  - id: a\n    url: x\n    options: {transport: pigeon}\n", ["camera 'a'", "transport"])
     }
 
     func testMissingFileNamesIt() {
@@ -90,6 +91,9 @@ final class ConfigTests: XCTestCase {
     func testCameraForClip() throws {
         let c = try StreetWardenConfig.parse("cameras:\n  - id: a\n    url: market.mp4\n  - id: b\n    url: /data/gate.mp4\n")
         XCTAssertEqual(c.camera(forClip: "/tmp/x/market.mp4")?.id, "a")
+        let o = try StreetWardenConfig.parse("cameras:\n  - id: a\n    url: rtsp://x\n    options: {transport: tcp, buffer_size: 4194304, probesize: 100000}\n")
+        XCTAssertEqual(o.cameras[0].options.bufferSize, 4194304)
+        XCTAssertEqual(o.cameras[0].options.extra["probesize"], "100000")
         XCTAssertEqual(c.camera(forClip: "/data/./gate.mp4")?.id, "b")
         XCTAssertNil(c.camera(forClip: "other.mp4"))
     }
