@@ -22,11 +22,12 @@ public struct MovingCameraConfig: Sendable, Equatable {
     /// Camera keys this adds to the config.
     static let keys = ["moving", "mount", "patrol", "gps", "gps_offset"]
 
-    /// Reads the moving-camera keys of one camera mapping; nil when `moving` is absent or false.
-    /// `mount`, `patrol`, `gps` and `gps_offset` without `moving: true` are an error.
-    static func parse(_ m: [String: YAMLNode], context n: YAMLNode) throws -> MovingCameraConfig? {
+    /// Reads the moving-camera keys of one camera mapping over `base` (the defaults' setting):
+    /// nil for a fixed camera. `mount`, `patrol`, `gps` and `gps_offset` on a fixed camera are an
+    /// error.
+    static func parse(_ m: [String: YAMLNode], context n: YAMLNode, base: MovingCameraConfig?) throws -> MovingCameraConfig? {
         func ctx(_ x: YAMLNode) -> YAMLNode { YAMLNode(node: x.node, context: n.context, file: n.file) }
-        var moving = false
+        var moving = base != nil
         if let v = m["moving"] {
             switch try ctx(v).string("moving").lowercased() {
             case "true", "yes", "on": moving = true
@@ -40,7 +41,7 @@ public struct MovingCameraConfig: Sendable, Equatable {
             }
             return nil
         }
-        var c = MovingCameraConfig()
+        var c = base ?? MovingCameraConfig()
         if let mt = m["mount"] {
             let mn = ctx(mt)
             let mm = try mn.mapping(allowed: ["height_m", "pitch_deg", "heading_offset_deg", "hfov_deg", "aspect", "max_range_m"])
