@@ -64,7 +64,13 @@ public enum GenericWindow<I: SIMDISA> {
                 if s == 2 {
                     for y in 0..<hp {
                         let row = plane + y * wp, e = halves + y * wh, o = halves + (hp + y) * wh
-                        for x in 0..<(wp / 2) { e[x] = row[2 * x]; o[x] = row[2 * x + 1] }
+                        var x = 0
+                        while x + w < wp / 2 {
+                            vstore(I.loadEven(row + 2 * x), e + x)
+                            vstore(I.loadEven(row + 2 * x + 1), o + x)
+                            x += w
+                        }
+                        while x < wp / 2 { e[x] = row[2 * x]; o[x] = row[2 * x + 1]; x += 1 }
                     }
                     src2 = halves; rowStride = wh
                 } else {
@@ -178,8 +184,8 @@ public enum GenericWindow<I: SIMDISA> {
                 for ky in 0..<k {
                     for kx in 0..<k {
                         let p = t.at(oy * s + ky, kx, s: s) + ox
-                        m0 = pointwiseMax(m0, vload(p))
-                        m1 = pointwiseMax(m1, vload(p + w))
+                        m0 = I.max(m0, vload(p))
+                        m1 = I.max(m1, vload(p + w))
                     }
                 }
                 vstore(m0, out + ox); vstore(m1, out + ox + w)
