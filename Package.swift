@@ -64,7 +64,7 @@ targets += [
 // MARK: - Pipeline and command line
 targets += [
     .target(name: "Pipeline", dependencies: [
-        "VideoIO", "Detection", "Rules", "CaseStore", "Geo",
+        "VideoIO", "NN", "Detection", "Rules", "CaseStore", "Geo",
         .product(name: "Yams", package: "Yams"),
     ]),
     .executableTarget(name: "streetwarden", dependencies: [
@@ -72,7 +72,7 @@ targets += [
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-    .testTarget(name: "CLITests", dependencies: []),
+    .testTarget(name: "CLITests", dependencies: ["CaseStore"]),
 ]
 
 let package = Package(
