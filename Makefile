@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := .build/release/streetwarden
 DB ?= streetwarden.sqlite
 DEB_PACKAGES := libavcodec-dev libavformat-dev libswscale-dev libavutil-dev pkg-config ffmpeg \
-                libsqlite3-dev sqlite3 fonts-noto-cjk
+                libsqlite3-dev sqlite3 fonts-noto-cjk chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTHON ?= python3
 VENV := .venv

@@ -1,0 +1,134 @@
+/// A 2-D convolution ready to run: weights in PyTorch's `[O, I/groups, k, k]` order (batch
+/// norm already folded in), repacked once here for the GEMM micro-kernel (or kept per
+/// channel for depthwise), with an optional fused activation.
+public final class Conv2D {
+    public let geometry: ConvGeometry
+    public let activation: Activation
+    /// Unpacked weights and biases, used by the reference path.
+    public let weights: [Float]
+    public let bias: [Float]
+    private let packed: [[Float]]
+    private let paddedBias: [[Float]]
+    private let needsIm2col: Bool
+    private var im2col: [Float]
+
+    public init(weights: [Float], bias: [Float]?, geometry g: ConvGeometry, activation: Activation) {
+        precondition(g.problem == nil, "bad convolution \(g): \(g.problem ?? "")")
+        precondition(weights.count == g.weightCount, "conv \(g) needs \(g.weightCount) weights, got \(weights.count)")
+        self.geometry = g
+        self.activation = activation
+        self.weights = weights
+        let fullBias = bias ?? [Float](repeating: 0, count: g.outChannels)
+        precondition(fullBias.count == g.outChannels)
+        self.bias = fullBias
+        needsIm2col = !(g.kernel == 1 && g.stride == 1 && g.padding == 0)
+        if g.isDepthwise {
+            packed = []; paddedBias = []; im2col = []
+            return
+        }
+        let coutG = g.outChannels / g.groups
+        let kDim = g.inChannels / g.groups * g.kernel * g.kernel
+        let r = gemmRowsPerTile
+        var packs: [[Float]] = [], biases: [[Float]] = []
+        weights.withUnsafeBufferPointer { w in
+            for group in 0..<g.groups {
+                packs.append(packGemmWeights(w.baseAddress! + group * coutG * kDim, m: coutG, k: kDim))
+                var b = [Float](repeating: 0, count: (coutG + r - 1) / r * r)
+                for i in 0..<coutG { b[i] = fullBias[group * coutG + i] }
+                biases.append(b)
+            }
+        }
+        packed = packs; paddedBias = biases
+        im2col = needsIm2col ? [Float](repeating: 0, count: kDim * g.outHeight * g.outWidth) : []
+    }
+
+    public var flops: Int { geometry.flops }
+
+    /// Runs on one image. `output` holds `outChannels × outHeight × outWidth` floats.
+    /// Not reentrant: one call at a time per instance (the im2col buffer is shared).
+    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                    kernels: KernelSet, threads: Int = 1) {
+        let g = geometry
+        if kernels.path == .reference {
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    Reference.conv2d(input: input, weights: w.baseAddress!, bias: b.baseAddress!,
+                                     geometry: g, activation: activation, output: output)
+                }
+            }
+            return
+        }
+        if g.isDepthwise {
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    parallelChunks(g.inChannels, threads: threads) { range in
+                        kernels.window(WindowArgs(input: input, output: output, geometry: g, channelRange: range,
+                                                  weights: w.baseAddress!, bias: b.baseAddress!,
+                                                  activation: activation, pool: nil))
+                    }
+                }
+            }
+            return
+        }
+        let cinG = g.inChannels / g.groups, coutG = g.outChannels / g.groups
+        let kDim = cinG * g.kernel * g.kernel
+        let n = g.outHeight * g.outWidth
+        let plane = g.height * g.width
+        for group in 0..<g.groups {
+            let src = input + group * cinG * plane
+            let dst = output + group * coutG * n
+            let run = { (b: UnsafePointer<Float>) in
+                self.packed[group].withUnsafeBufferPointer { a in
+                    self.paddedBias[group].withUnsafeBufferPointer { bias in
+                        parallelChunks(n, threads: threads, granule: 64) { cols in
+                            kernels.gemm(GemmArgs(m: coutG, k: kDim, a: a.baseAddress!, bias: bias.baseAddress!,
+                                                  b: b, ldb: n, c: dst, ldc: n, columns: cols,
+                                                  activation: self.activation))
+                        }
+                    }
+                }
+            }
+            if needsIm2col {
+                im2col.withUnsafeMutableBufferPointer { buf in
+                    Conv2D.im2col(src, channels: cinG, geometry: g, into: buf.baseAddress!)
+                    run(UnsafePointer(buf.baseAddress!))
+                }
+            } else {
+                run(src)
+            }
+        }
+    }
+
+    /// Rows `(c·k + ky)·k + kx`, columns output pixels; zeros where the window leaves the image.
+    static func im2col(_ src: UnsafePointer<Float>, channels: Int, geometry g: ConvGeometry,
+                       into dst: UnsafeMutablePointer<Float>) {
+        let ho = g.outHeight, wo = g.outWidth, k = g.kernel
+        var row = dst
+        for c in 0..<channels {
+            let plane = src + c * g.height * g.width
+            for ky in 0..<k {
+                for kx in 0..<k {
+                    for oy in 0..<ho {
+                        let iy = oy * g.stride + ky - g.padding
+                        let out = row + oy * wo
+                        if iy < 0 || iy >= g.height { out.update(repeating: 0, count: wo); continue }
+                        let line = plane + iy * g.width
+                        if g.stride == 1 {
+                            // Valid columns form one contiguous run.
+                            let lo = Swift.max(0, g.padding - kx), hi = Swift.min(wo, g.width + g.padding - kx)
+                            if lo > 0 { out.update(repeating: 0, count: Swift.min(lo, wo)) }
+                            if hi > lo { (out + lo).update(from: line + lo + kx - g.padding, count: hi - lo) }
+                            if hi < wo { (out + Swift.max(hi, 0)).update(repeating: 0, count: wo - Swift.max(hi, 0)) }
+                        } else {
+                            for ox in 0..<wo {
+                                let ix = ox * g.stride + kx - g.padding
+                                out[ox] = (ix >= 0 && ix < g.width) ? line[ix] : 0
+                            }
+                        }
+                    }
+                    row += ho * wo
+                }
+            }
+        }
+    }
+}

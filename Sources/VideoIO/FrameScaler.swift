@@ -1,0 +1,56 @@
+import CFFmpeg
+import Foundation
+
+/// swscale contexts shared by the frames of one source, one per (source shape, target shape),
+/// created on first use. A lock serialises use: an `SwsContext` is not safe to share across
+/// threads, and frames may be scaled on a thread other than the decoding one.
+final class FrameScaler: @unchecked Sendable {
+    private struct Key: Hashable {
+        var srcW: Int32, srcH: Int32, srcFormat: Int32, colorspace: UInt32, fullRange: Bool
+        var dstW: Int32, dstH: Int32, dstFormat: Int32
+    }
+
+    /// Interpolation for resizing to the model input. Bilinear: area-weighted filters cost more
+    /// and the model was trained on bilinear-resized frames.
+    static let resizeFlags = sw_sws_bilinear()
+
+    private let lock = NSLock()
+    private var contexts: [Key: OpaquePointer] = [:]
+
+    deinit {
+        for (_, c) in contexts { sws_freeContext(c) }
+    }
+
+    /// True when swscale can read this frame's pixel format.
+    static func canRead(_ frame: UnsafePointer<AVFrame>) -> Bool {
+        sws_isSupportedInput(AVPixelFormat(rawValue: frame.pointee.format)) != 0
+    }
+
+    /// Runs `body` with a context converting `frame` to `dstFormat` at `dstW`×`dstH`.
+    /// Returns nil when swscale cannot build one (unsupported format or size).
+    func withContext<R>(for frame: UnsafePointer<AVFrame>, dstW: Int, dstH: Int, dstFormat: AVPixelFormat,
+                        _ body: (OpaquePointer) -> R) -> R? {
+        let f = frame.pointee
+        let full = f.color_range == AVCOL_RANGE_JPEG
+        let key = Key(srcW: f.width, srcH: f.height, srcFormat: f.format, colorspace: f.colorspace.rawValue,
+                      fullRange: full, dstW: Int32(dstW), dstH: Int32(dstH), dstFormat: dstFormat.rawValue)
+        lock.lock()
+        defer { lock.unlock() }
+        if let c = contexts[key] { return body(c) }
+        let sameSize = f.width == Int32(dstW) && f.height == Int32(dstH)
+        guard let c = sws_getContext(f.width, f.height, AVPixelFormat(rawValue: f.format),
+                                     Int32(dstW), Int32(dstH), dstFormat,
+                                     sameSize ? sw_sws_point() : Self.resizeFlags, nil, nil, nil) else {
+            return nil
+        }
+        // Decoders tag HD video BT.709; swscale assumes BT.601 unless told.
+        if f.colorspace == AVCOL_SPC_BT709 || f.colorspace == AVCOL_SPC_BT470BG || f.colorspace == AVCOL_SPC_SMPTE170M {
+            let cs = f.colorspace == AVCOL_SPC_BT709 ? sw_sws_cs_itu709() : sw_sws_cs_default()
+            let srcRange: Int32 = full ? 1 : 0
+            _ = sws_setColorspaceDetails(c, sws_getCoefficients(cs), srcRange,
+                                         sws_getCoefficients(sw_sws_cs_default()), 1, 0, 1 << 16, 1 << 16)
+        }
+        contexts[key] = c
+        return body(c)
+    }
+}

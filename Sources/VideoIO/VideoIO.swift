@@ -1,1 +1,0 @@
-// VideoIO: placeholder until its layer lands.

@@ -1,0 +1,490 @@
+import CFFmpeg
+import Foundation
+
+/// A video input opened with FFmpeg's libraries in-process: a file (mp4, mkv, mov, avi, ts, flv…),
+/// a still image (JPEG, PNG) or a network URL (`rtsp://`, `rtmp://`, `http(s)://` incl. HLS,
+/// `udp://`, `tcp://`). `nextFrame()` hands out the frames the sampling policy keeps, in order,
+/// and `nil` at the end of the input once the decoder is drained.
+///
+/// One thread reads a source; `stop()` may be called from any thread and makes a blocked
+/// `nextFrame()` return `nil` promptly.
+public final class VideoSource: @unchecked Sendable {
+    /// The input as given, with any URL password masked; every error names it.
+    public let input: String
+    public let policy: SamplingPolicy
+    /// True for live inputs: wall clock from arrival time, end of stream means "reconnect".
+    public let isLive: Bool
+    /// True for a single still image (or an image sequence).
+    public let isStill: Bool
+    /// Coded picture size of the video stream.
+    public let width: Int
+    public let height: Int
+    /// FFmpeg's codec name (`h264`, `hevc`, `mjpeg`, …) and demuxer name (`mov,mp4,…`).
+    public let codecName: String
+    public let formatName: String
+    /// Nominal frame rate, when the input declares one.
+    public let frameRate: Double?
+    /// Length of the video in seconds, when known (nil for live inputs).
+    public let duration: Double?
+    /// The RTSP transport that connected (`tcp` or `udp`), for RTSP inputs.
+    public private(set) var rtspTransport: String?
+    /// Seconds of input read so far (end of the last video packet demuxed, from the start).
+    public private(set) var position: Double = 0
+    /// Frames the decoder produced, sampled or not.
+    public private(set) var decodedFrames = 0
+    /// Packets or frames the decoder rejected or flagged as damaged (skipped, not delivered).
+    public private(set) var damagedPackets = 0
+
+    private let url: String
+    private let handles: Handles
+    private var interrupt: UnsafeMutablePointer<sw_interrupt_state> { handles.interrupt }
+    private let scaler = FrameScaler()
+    private let streamIndex: Int32
+    private let timeBase: Double
+    private var origin: Double?
+    private let baseDate: Date?
+    private let readTimeoutMicros: Int64
+    private var draining = false
+    private var finished = false
+    private var pendingError: VideoError?
+    private var lastDamage: String?
+    private var nextSampleTime: Double?
+    private var lastPts: Double?
+    private var sawTimestamp = false
+
+    private static let networkReady: Void = { avformat_network_init(); _ = FFmpegLog.installed }()
+
+    public convenience init(url: String, policy: SamplingPolicy = .keyframes) throws {
+        try self.init(url: url, options: VideoSourceOptions(), policy: policy)
+    }
+
+    /// Opens `url` (a path or a URL) and its best video stream's decoder.
+    /// - Throws: `VideoError` naming the input, with FFmpeg's message.
+    public convenience init(url: String, options: VideoSourceOptions, policy: SamplingPolicy = .keyframes) throws {
+        try self.init(url: url, options: options, policy: policy, stopFlag: nil)
+    }
+
+    /// - Parameter stopFlag: when set (by `ReconnectingVideoSource.stop()`), aborts this
+    ///   source, even while it is still opening.
+    init(url: String, options: VideoSourceOptions, policy: SamplingPolicy, stopFlag: StopFlag?) throws {
+        _ = Self.networkReady
+        let name = displayName(of: url)
+        func fail(_ kind: VideoError.Kind, _ message: String) -> VideoError { VideoError(kind, input: name, message: message) }
+        if case .rate(let fps) = policy, !(fps > 0) {
+            throw fail(.invalidOption, "sampling rate must be > 0 frames per second")
+        }
+        let h = Handles(stopFlag: stopFlag)
+        let interrupt = h.interrupt
+
+        let scheme = url.range(of: "://").map { url[..<$0.lowerBound].lowercased() } ?? "file"
+        let isRTSP = scheme == "rtsp" || scheme == "rtsps"
+        let listening = (options.extra["rtsp_flags"] ?? "").contains("listen") || options.extra["listen"] != nil
+        var leftovers: FFDictionary
+        var transportUsed: String? = nil
+        if isRTSP && options.rtspTransport == nil && !listening {
+            do {
+                leftovers = try Self.open(url, into: h, scheme: scheme, options: options, transport: "tcp", input: name)
+                transportUsed = "tcp"
+            } catch let tcpError as VideoError where tcpError.kind != .invalidOption && sw_interrupt_stopped(interrupt) == 0 {
+                do {
+                    leftovers = try Self.open(url, into: h, scheme: scheme, options: options, transport: "udp", input: name)
+                    transportUsed = "udp"
+                } catch let udpError as VideoError {
+                    throw VideoError(udpError.kind, input: name,
+                                     message: "over TCP: \(tcpError.message); over UDP: \(udpError.message)")
+                }
+            }
+        } else {
+            leftovers = try Self.open(url, into: h, scheme: scheme, options: options,
+                                      transport: options.rtspTransport?.rawValue, input: name)
+            if isRTSP { transportUsed = options.extra["rtsp_transport"] ?? options.rtspTransport?.rawValue }
+        }
+        let fmt = h.format!
+
+        // Probe stream parameters within the open timeout.
+        sw_interrupt_arm(interrupt, Int64(options.openTimeout * 1_000_000))
+        FFmpegLog.clear()
+        let probed = avformat_find_stream_info(fmt, nil)
+        sw_interrupt_disarm(interrupt)
+        if probed < 0 {
+            let kind: VideoError.Kind = sw_interrupt_timed_out(interrupt) != 0 ? .timedOut : .openFailed
+            throw fail(kind, "reading stream information: " + FFmpegLog.message(probed))
+        }
+
+        // Pick the video stream and its decoder.
+        var decoder: UnsafePointer<AVCodec>? = nil
+        let index = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
+        if index < 0 {
+            if index == sw_averror_decoder_not_found() {
+                // A video stream exists but nothing decodes it; name its codec.
+                var codecText = "no decoder"
+                for i in 0..<Int(fmt.pointee.nb_streams) {
+                    let par = fmt.pointee.streams[i]!.pointee.codecpar!.pointee
+                    if par.codec_type == AVMEDIA_TYPE_VIDEO {
+                        let tag = par.codec_tag
+                        let fourcc = String(bytes: (0..<4).map { UInt8((tag >> (8 * $0)) & 0xff) }, encoding: .ascii) ?? "?"
+                        codecText = "no decoder for codec '\(String(cString: avcodec_get_name(par.codec_id)))'"
+                            + (tag != 0 ? " (tag \(fourcc))" : "")
+                        break
+                    }
+                }
+                throw fail(.unsupportedCodec, codecText)
+            }
+            throw fail(.noVideoStream, "the input has no video stream (\(ffmpegErrorText(index)))")
+        }
+        guard let decoder else { throw fail(.unsupportedCodec, "no decoder") }
+        let stream = fmt.pointee.streams[Int(index)]!
+        for i in 0..<Int(fmt.pointee.nb_streams) where i != Int(index) {
+            fmt.pointee.streams[i]!.pointee.discard = AVDISCARD_ALL
+        }
+        let tb = stream.pointee.time_base
+        let timeBase = tb.den != 0 ? Double(tb.num) / Double(tb.den) : 1.0 / 90_000
+
+        guard let ctx = avcodec_alloc_context3(decoder) else { throw fail(.openFailed, "out of memory") }
+        h.codec = ctx
+        var r = avcodec_parameters_to_context(ctx, stream.pointee.codecpar)
+        if r >= 0 {
+            ctx.pointee.thread_count = Int32(options.threads)
+            ctx.pointee.pkt_timebase = tb
+            if policy == .keyframes { ctx.pointee.skip_frame = AVDISCARD_NONKEY }
+            FFmpegLog.clear()
+            r = avcodec_open2(ctx, decoder, &leftovers.pointer)
+        }
+        if r < 0 {
+            throw fail(.unsupportedCodec, "cannot open the \(String(cString: decoder.pointee.name)) decoder: " + FFmpegLog.message(r))
+        }
+        let unknown = leftovers.keys
+        if !unknown.isEmpty {
+            throw fail(.invalidOption, "FFmpeg does not recognise option(s) \(unknown.sorted().joined(separator: ", "))")
+        }
+        guard let pkt = av_packet_alloc() else { throw fail(.openFailed, "out of memory") }
+        h.packet = pkt
+
+        let par = stream.pointee.codecpar.pointee
+        let formatName = String(cString: fmt.pointee.iformat.pointee.name)
+        let rate = stream.pointee.avg_frame_rate.den != 0 && stream.pointee.avg_frame_rate.num > 0
+            ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
+
+        var knownDuration: Double? = nil
+        if stream.pointee.duration != sw_nopts_value() && stream.pointee.duration > 0 {
+            knownDuration = Double(stream.pointee.duration) * timeBase
+        } else if fmt.pointee.duration != sw_nopts_value() && fmt.pointee.duration > 0 {
+            knownDuration = Double(fmt.pointee.duration) / Double(sw_time_base())
+        }
+        let liveSchemes: Set<String> = ["rtsp", "rtsps", "rtmp", "rtmps", "rtmpt", "rtmpe", "udp", "rtp", "tcp", "srt", "pipe", "unix"]
+        let webScheme = scheme == "http" || scheme == "https"
+        let live = options.live ?? (liveSchemes.contains(scheme) || (webScheme && knownDuration == nil))
+
+        var origin: Double? = nil
+        if fmt.pointee.start_time != sw_nopts_value() {
+            origin = Double(fmt.pointee.start_time) / Double(sw_time_base())
+        } else if stream.pointee.start_time != sw_nopts_value() {
+            origin = Double(stream.pointee.start_time) * timeBase
+        }
+
+        // Wall clock of pts 0: the override, then the input's own statement, then (files) the
+        // time the file was last written minus its length.
+        var base: Date? = nil
+        if let start = options.start {
+            base = start
+        } else if let created = Self.creationTime(fmt, stream) {
+            base = created
+        } else if fmt.pointee.start_time_realtime != sw_nopts_value() && fmt.pointee.start_time_realtime > 0 {
+            base = Date(timeIntervalSince1970: Double(fmt.pointee.start_time_realtime) / 1_000_000)
+        } else if live {
+            base = nil
+        } else if scheme == "file", let attrs = try? FileManager.default.attributesOfItem(atPath: url),
+                  let modified = attrs[.modificationDate] as? Date {
+            base = modified.addingTimeInterval(-(knownDuration ?? 0))
+        } else {
+            base = Date()
+        }
+
+        self.url = url
+        self.input = name
+        self.policy = policy
+        self.handles = h
+        self.readTimeoutMicros = Int64(options.readTimeout * 1_000_000)
+        self.rtspTransport = transportUsed
+        self.streamIndex = index
+        self.timeBase = timeBase
+        self.width = Int(par.width)
+        self.height = Int(par.height)
+        self.codecName = String(cString: avcodec_get_name(par.codec_id))
+        self.formatName = formatName
+        self.isStill = formatName == "image2" || formatName.hasSuffix("_pipe")
+        self.frameRate = rate.den != 0 && rate.num > 0 ? Double(rate.num) / Double(rate.den) : nil
+        self.isLive = live
+        self.duration = live ? nil : knownDuration
+        self.origin = origin
+        self.baseDate = base
+    }
+
+    /// Makes any blocking call on this source return now; `nextFrame()` then returns `nil`.
+    /// Safe from any thread.
+    public func stop() { sw_interrupt_stop(interrupt) }
+
+    /// True once `stop()` was called.
+    public var isStopped: Bool { sw_interrupt_stopped(interrupt) != 0 }
+
+    /// The next frame the sampling policy keeps, or `nil` at the end of the input (after the
+    /// decoder is drained) or after `stop()`.
+    /// - Throws: `VideoError` when reading fails (after delivering every frame decoded before
+    ///   the failure), when the input ends before its stated length (`.truncated`), when
+    ///   damaged packets were skipped (`.corruptData`, at the end), or on a read timeout.
+    public func nextFrame() throws -> VideoFrame? {
+        guard let fmt = handles.format, let ctx = handles.codec, let pkt = handles.packet else { return nil }
+        guard let out = FrameBox() else { throw VideoError(.readFailed, input: input, message: "out of memory") }
+        while true {
+            if finished || sw_interrupt_stopped(interrupt) != 0 { return nil }
+
+            // Hand out whatever the decoder has ready.
+            let got = avcodec_receive_frame(ctx, out.frame)
+            if got == 0 {
+                decodedFrames += 1
+                if let frame = sample(out) { return frame }
+                av_frame_unref(out.frame)
+                continue
+            }
+            if got == sw_averror_eof() {
+                finished = true
+                return try endOfInput()
+            }
+            if got != sw_averror_eagain() {
+                noteDamage(FFmpegLog.message(got))
+                if draining { finished = true; return try endOfInput() }
+                continue
+            }
+            if draining {
+                // The decoder is flushed but says EAGAIN: nothing more will come.
+                finished = true
+                return try endOfInput()
+            }
+
+            // Feed the decoder one packet of the video stream.
+            sw_interrupt_arm(interrupt, readTimeoutMicros)
+            FFmpegLog.clear()
+            let r = av_read_frame(fmt, pkt)
+            sw_interrupt_disarm(interrupt)
+            if r < 0 {
+                if sw_interrupt_stopped(interrupt) != 0 { return nil }
+                if r != sw_averror_eof() {
+                    if sw_interrupt_timed_out(interrupt) != 0 {
+                        pendingError = VideoError(.timedOut, input: input,
+                                                  message: "no data for \(Self.seconds(readTimeoutMicros)) (read timeout)")
+                    } else if !isLive, let pb = fmt.pointee.pb, pb.pointee.eof_reached != 0 {
+                        pendingError = VideoError(.truncated, input: input, message: "the file ends in the middle of its data (\(FFmpegLog.message(r)))")
+                    } else {
+                        pendingError = VideoError(.readFailed, input: input, message: FFmpegLog.message(r))
+                    }
+                }
+                draining = true
+                _ = avcodec_send_packet(ctx, nil)
+                continue
+            }
+            defer { av_packet_unref(pkt) }
+            guard pkt.pointee.stream_index == streamIndex else { continue }
+            notePosition(pkt.pointee)
+            if policy == .keyframes && (pkt.pointee.flags & sw_pkt_flag_key()) == 0 { continue }
+            FFmpegLog.clear()
+            let s = avcodec_send_packet(ctx, pkt)
+            if s < 0 && s != sw_averror_eagain() && s != sw_averror_eof() {
+                noteDamage(FFmpegLog.message(s))
+            }
+        }
+    }
+
+    // MARK: - Internals
+
+    private func sample(_ box: FrameBox) -> VideoFrame? {
+        let f = box.frame
+        if sw_frame_is_corrupt(f) != 0 {
+            noteDamage(FFmpegLog.last ?? "decoder flagged a damaged frame")
+            return nil
+        }
+        if !FrameScaler.canRead(f) {
+            let name = av_get_pix_fmt_name(AVPixelFormat(rawValue: f.pointee.format)).map { String(cString: $0) } ?? "unknown"
+            pendingError = VideoError(.unsupportedCodec, input: input, message: "pixel format \(name) cannot be converted")
+            finished = true
+            return nil
+        }
+        let key = sw_frame_is_key(f) != 0
+        var ts = f.pointee.best_effort_timestamp
+        if ts == sw_nopts_value() { ts = f.pointee.pts }
+        if ts == sw_nopts_value() { ts = f.pointee.pkt_dts }
+        var pts: Double
+        if ts != sw_nopts_value() {
+            let raw = Double(ts) * timeBase
+            if !sawTimestamp, let last = lastPts {
+                // Frames without timestamps came first: continue from them.
+                origin = raw - (last + 1 / (frameRate ?? 25))
+            }
+            sawTimestamp = true
+            if origin == nil { origin = raw }
+            pts = raw - origin!
+        } else {
+            // Some live sources (RTSP's first frame) carry no timestamp: continue the sequence.
+            pts = (lastPts ?? 0) + (lastPts == nil ? 0 : 1 / (frameRate ?? 25))
+        }
+        if pts < 0 && pts > -0.5 { pts = 0 }
+        switch policy {
+        case .everyFrame:
+            break
+        case .keyframes:
+            if !key { return nil }
+        case .rate(let fps):
+            let interval = 1 / fps
+            if let next = nextSampleTime, pts < next - 1e-6 { return nil }
+            var next = (nextSampleTime ?? pts) + interval
+            if next <= pts { next = pts + interval }
+            nextSampleTime = next
+        }
+        lastPts = pts
+        let stamp = baseDate.map { $0.addingTimeInterval(pts) } ?? Date()
+        let copy = FrameBox()!
+        av_frame_move_ref(copy.frame, f)
+        return VideoFrame(box: copy, scaler: scaler, pts: pts, wallClock: stamp, isKeyframe: key)
+    }
+
+    private func notePosition(_ p: AVPacket) {
+        let t = p.pts != sw_nopts_value() ? p.pts : p.dts
+        guard t != sw_nopts_value() else { return }
+        let raw = Double(t) * timeBase
+        if origin == nil { origin = raw }
+        let end = raw - origin! + Double(max(p.duration, 0)) * timeBase
+        if end > position { position = end }
+    }
+
+    private func noteDamage(_ message: String) {
+        damagedPackets += 1
+        lastDamage = message
+    }
+
+    private func endOfInput() throws -> VideoFrame? {
+        if let e = pendingError {
+            pendingError = nil
+            throw e
+        }
+        if !isLive && !isStill, let d = duration, position < d - max(1.0, 0.02 * d) {
+            throw VideoError(.truncated, input: input,
+                             message: String(format: "the input ends at %.2f s but says it lasts %.2f s", position, d))
+        }
+        if damagedPackets > 0 && !isLive {
+            throw VideoError(.corruptData, input: input,
+                             message: "\(damagedPackets) damaged packet(s) skipped; last: \(lastDamage ?? "unknown")")
+        }
+        return nil
+    }
+
+    private static func seconds(_ micros: Int64) -> String {
+        String(format: "%g s", Double(micros) / 1_000_000)
+    }
+
+    private static func creationTime(_ fmt: UnsafeMutablePointer<AVFormatContext>,
+                                     _ stream: UnsafeMutablePointer<AVStream>) -> Date? {
+        for dict in [fmt.pointee.metadata, stream.pointee.metadata] {
+            if let e = av_dict_get(dict, "creation_time", nil, 0),
+               let d = VideoSourceOptions.parseDate(String(cString: e.pointee.value)) {
+                return d
+            }
+        }
+        return nil
+    }
+
+    /// Opens the container (within the open timeout) and returns it with the options FFmpeg
+    /// did not consume, for the decoder to try.
+    private static func open(_ url: String, into handles: Handles, scheme: String, options: VideoSourceOptions,
+                             transport: String?, input: String) throws -> FFDictionary {
+        let interrupt = handles.interrupt
+        var entries: [(String, String)] = []
+        var extra = options.extra
+        switch scheme {
+        case "rtsp", "rtsps":
+            if let transport, extra["rtsp_transport"] == nil { entries.append(("rtsp_transport", transport)) }
+            if let b = options.bufferSize { entries.append(("buffer_size", String(b))) }
+        case "udp", "rtp":
+            if extra["overrun_nonfatal"] == nil { entries.append(("overrun_nonfatal", "1")) }
+            if let b = options.bufferSize { entries.append(("buffer_size", String(b))) }
+        case "tcp":
+            if let b = options.bufferSize { entries.append(("recv_buffer_size", String(b))) }
+        default:
+            if options.bufferSize != nil && scheme != "file" {
+                entries.append(("buffer_size", String(options.bufferSize!)))
+            }
+        }
+        if let t = extra.removeValue(forKey: "rtsp_transport") { entries.append(("rtsp_transport", t)) }
+        entries += extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let dict = FFDictionary(entries)
+
+        var inputFormat: UnsafePointer<AVInputFormat>? = nil
+        if let name = options.format {
+            guard let f = av_find_input_format(name) else {
+                throw VideoError(.invalidOption, input: input, message: "FFmpeg has no demuxer named '\(name)'")
+            }
+            inputFormat = f
+        }
+        if scheme == "file" && !FileManager.default.fileExists(atPath: url) && !url.contains("%") {
+            throw VideoError(.openFailed, input: input, message: ffmpegErrorText(sw_averror(ENOENT)))
+        }
+        var ctx: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
+        guard ctx != nil else {
+            throw VideoError(.openFailed, input: input, message: "out of memory")
+        }
+        sw_install_interrupt(ctx!, interrupt)
+        sw_interrupt_reset_timeout(interrupt)
+        sw_interrupt_arm(interrupt, Int64(options.openTimeout * 1_000_000))
+        FFmpegLog.clear()
+        let r = avformat_open_input(&ctx, url, inputFormat, &dict.pointer)
+        sw_interrupt_disarm(interrupt)
+        if r < 0 {
+            // avformat_open_input frees the context on failure.
+            if sw_interrupt_timed_out(interrupt) != 0 {
+                throw VideoError(.timedOut, input: input,
+                                 message: "not opened within \(seconds(Int64(options.openTimeout * 1_000_000))) (open timeout)")
+            }
+            var message = FFmpegLog.message(r)
+            if scheme == "file", let size = (try? FileManager.default.attributesOfItem(atPath: url))?[.size] as? Int, size == 0 {
+                message = "the file is empty (0 bytes)"
+            }
+            throw VideoError(.openFailed, input: input, message: message)
+        }
+        handles.format = ctx
+        return dict
+    }
+}
+
+/// The FFmpeg objects a source owns, freed together when the source goes away (or when its
+/// initialiser throws part-way).
+private final class Handles {
+    let interrupt: UnsafeMutablePointer<sw_interrupt_state>
+    var format: UnsafeMutablePointer<AVFormatContext>?
+    var codec: UnsafeMutablePointer<AVCodecContext>?
+    var packet: UnsafeMutablePointer<AVPacket>?
+    let stopFlag: StopFlag?
+
+    init(stopFlag: StopFlag?) {
+        self.stopFlag = stopFlag
+        interrupt = .allocate(capacity: 1)
+        interrupt.initialize(to: sw_interrupt_state(deadline_us: 0, stop: 0, timed_out: 0,
+                                                    external_stop: stopFlag.map { UnsafePointer($0.pointer) }))
+    }
+
+    deinit {
+        if packet != nil { av_packet_free(&packet) }
+        if codec != nil { avcodec_free_context(&codec) }
+        if format != nil { avformat_close_input(&format) }
+        interrupt.deallocate()
+    }
+}
+
+/// A stop flag several sources can share (read by FFmpeg's interrupt callback).
+final class StopFlag: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int32>
+    init() {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: 0)
+    }
+    deinit { pointer.deallocate() }
+    func set() { sw_flag_set(pointer) }
+    var isSet: Bool { sw_flag_get(pointer) != 0 }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+@testable import VideoIO
+
+/// Conversions of a decoded frame: planar float for the model, RGB24 for evidence.
+final class VideoFrameTests: XCTestCase {
+    /// A PNG whose left half is pure red and right half pure blue (lossless, so colours are exact).
+    private func redBlue() throws -> VideoFrame {
+        let path = try Fixtures.make("redblue.png", ["-f", "lavfi", "-i", "color=c=red:s=64x32", "-f", "lavfi",
+                                                     "-i", "color=c=blue:s=64x32", "-filter_complex", "hstack",
+                                                     "-frames:v", "1", "OUT"])
+        return try XCTUnwrap(try VideoSource(url: path).nextFrame())
+    }
+
+    func testPlanarRGBIsCHWInZeroToOne() throws {
+        let frame = try redBlue()
+        XCTAssertEqual(frame.width, 128)
+        XCTAssertEqual(frame.height, 32)
+        let (w, h) = (16, 4)
+        let t = frame.planarRGB(width: w, height: h)
+        XCTAssertEqual(t.count, 3 * w * h)
+        XCTAssertTrue(t.allSatisfy { $0 >= -0.001 && $0 <= 1.001 })
+        func at(_ c: Int, _ y: Int, _ x: Int) -> Float { t[c * w * h + y * w + x] }
+        for y in 0..<h {
+            // Left columns red, right columns blue; the seam column may blend.
+            XCTAssertEqual(at(0, y, 1), 1, accuracy: 0.02)
+            XCTAssertEqual(at(1, y, 1), 0, accuracy: 0.02)
+            XCTAssertEqual(at(2, y, 1), 0, accuracy: 0.02)
+            XCTAssertEqual(at(0, y, 14), 0, accuracy: 0.02)
+            XCTAssertEqual(at(1, y, 14), 0, accuracy: 0.02)
+            XCTAssertEqual(at(2, y, 14), 1, accuracy: 0.02)
+        }
+    }
+
+    func testPlanarRGBFromYUVVideoMatchesItsRGBImage() throws {
+        let path = try Fixtures.clip("scale.mp4", seconds: 1)
+        let frame = try XCTUnwrap(try VideoSource(url: path).nextFrame())
+        // Same size as the source: the float planes must agree with RGB24 within rounding.
+        let t = frame.planarRGB(width: frame.width, height: frame.height)
+        let img = frame.rgbImage()
+        let plane = frame.width * frame.height
+        var worst: Float = 0
+        for i in stride(from: 0, to: plane, by: 97) {
+            for c in 0..<3 {
+                worst = max(worst, abs(t[c * plane + i] - Float(img.pixels[i * 3 + c]) / 255))
+            }
+        }
+        XCTAssertLessThan(worst, 0.03)
+        let small = frame.planarRGB(width: 512, height: 288)
+        XCTAssertEqual(small.count, 3 * 512 * 288)
+    }
+
+    func testRGBImageIsFullResolution() throws {
+        let frame = try redBlue()
+        let img = frame.rgbImage()
+        XCTAssertEqual(img.width, 128)
+        XCTAssertEqual(img.height, 32)
+        XCTAssertEqual(img.pixels.count, 128 * 32 * 3)
+        // lavfi's colour sources are YUV, so "red" reaches the PNG as about (253, 0, 0).
+        XCTAssertGreaterThanOrEqual(img[10, 5].r, 250)
+        XCTAssertLessThanOrEqual(img[10, 5].b, 3)
+        XCTAssertGreaterThanOrEqual(img[100, 5].b, 250)
+        XCTAssertLessThanOrEqual(img[100, 5].r, 3)
+    }
+
+    func testFramesOutliveTheirSource() throws {
+        let path = try Fixtures.clip("outlive.mp4", seconds: 1)
+        var frame: VideoFrame?
+        do { frame = try VideoSource(url: path).nextFrame() }
+        XCTAssertEqual(frame?.rgbImage().pixels.count, 320 * 240 * 3)
+    }
+}

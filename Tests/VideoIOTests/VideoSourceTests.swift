@@ -1,0 +1,96 @@
+import Foundation
+import XCTest
+@testable import VideoIO
+
+/// Files of each container and codec the issue names, read through the real libraries.
+final class VideoSourceTests: XCTestCase {
+    private func readAll(_ source: VideoSource) throws -> [VideoFrame] {
+        var frames: [VideoFrame] = []
+        while let f = try source.nextFrame() { frames.append(f) }
+        return frames
+    }
+
+    func testContainersAndCodecsDeliverEveryFrame() throws {
+        let cases: [(file: String, codec: [String], expect: String)] = [
+            ("h264.mp4", ["-c:v", "libx264", "-preset", "ultrafast", "-bf", "2"], "h264"),
+            ("hevc.mkv", ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=none"], "hevc"),
+            ("mpeg4.mov", ["-c:v", "mpeg4"], "mpeg4"),
+            ("mjpeg.avi", ["-c:v", "mjpeg", "-q:v", "5"], "mjpeg"),
+            ("h264.ts", ["-c:v", "libx264", "-preset", "ultrafast"], "h264"),
+            ("h264.flv", ["-c:v", "libx264", "-preset", "ultrafast"], "h264"),
+        ]
+        for c in cases {
+            let pixfmt = c.expect == "mjpeg" ? ["-pix_fmt", "yuvj420p"] : []
+            let path = try Fixtures.make(c.file, ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2"]
+                                         + c.codec + ["-g", "25"] + pixfmt + ["OUT"])
+            let source = try VideoSource(url: path, options: VideoSourceOptions(), policy: .everyFrame)
+            XCTAssertEqual(source.codecName, c.expect, c.file)
+            XCTAssertEqual(source.width, 320, c.file)
+            XCTAssertEqual(source.height, 240, c.file)
+            XCTAssertFalse(source.isLive, c.file)
+            let frames = try readAll(source)
+            // 2 s at 25 fps: all 50, including the ones still inside the decoder at the end.
+            XCTAssertEqual(frames.count, 50, c.file)
+            XCTAssertEqual(frames.first?.pts ?? -1, 0, accuracy: 0.05, c.file)
+            XCTAssertEqual(frames.last?.pts ?? -1, 1.96, accuracy: 0.05, c.file)
+            XCTAssertTrue(zip(frames, frames.dropFirst()).allSatisfy { $0.pts < $1.pts }, "\(c.file): pts increase")
+            XCTAssertTrue(frames.first?.isKeyframe ?? false, c.file)
+        }
+    }
+
+    func testKeyframePolicyDeliversOnlyKeyframes() throws {
+        let path = try Fixtures.clip("gop10.mp4", seconds: 2, gop: 10, extra: ["-sc_threshold", "0"])
+        let source = try VideoSource(url: path, policy: .keyframes)
+        XCTAssertEqual(SamplingPolicy.default, .keyframes)
+        let frames = try readAll(source)
+        XCTAssertEqual(frames.count, 5)
+        XCTAssertTrue(frames.allSatisfy(\.isKeyframe))
+        XCTAssertEqual(frames.map { ($0.pts * 10).rounded() / 10 }, [0, 0.4, 0.8, 1.2, 1.6])
+        XCTAssertEqual(source.position, 2, accuracy: 0.05, "every packet was demuxed")
+        XCTAssertEqual(source.decodedFrames, 5, "non-key packets never reached the decoder")
+    }
+
+    func testRatePolicyKeepsTheRequestedRate() throws {
+        let path = try Fixtures.clip("rate.mp4", seconds: 2)
+        let frames = try readAll(try VideoSource(url: path, policy: .rate(5)))
+        XCTAssertEqual(frames.count, 10)
+        for (a, b) in zip(frames, frames.dropFirst()) { XCTAssertEqual(b.pts - a.pts, 0.2, accuracy: 0.045) }
+        XCTAssertThrowsError(try VideoSource(url: path, policy: .rate(0))) {
+            XCTAssertEqual(($0 as? VideoError)?.kind, .invalidOption)
+        }
+    }
+
+    func testStillImages() throws {
+        for ext in ["jpg", "png"] {
+            let path = try Fixtures.make("still.\(ext)", ["-f", "lavfi", "-i", "testsrc2=size=160x90", "-frames:v", "1", "OUT"])
+            let source = try VideoSource(url: path)
+            XCTAssertTrue(source.isStill, ext)
+            let frames = try readAll(source)
+            XCTAssertEqual(frames.count, 1, ext)
+            XCTAssertEqual(frames.first?.width, 160)
+            XCTAssertEqual(frames.first?.height, 90)
+            XCTAssertTrue(frames.first?.isKeyframe ?? false)
+        }
+    }
+
+    func testWallClockFromCreationTimeAndOverride() throws {
+        let path = try Fixtures.clip("dated.mp4", seconds: 1, extra: ["-metadata", "creation_time=2024-05-01T08:00:00Z"])
+        let start = VideoSourceOptions.parseDate("2024-05-01T08:00:00Z")!
+        let frames = try readAll(try VideoSource(url: path, policy: .everyFrame))
+        XCTAssertEqual(frames.count, 25)
+        for f in frames { XCTAssertEqual(f.wallClock.timeIntervalSince(start), f.pts, accuracy: 0.001) }
+
+        var options = VideoSourceOptions()
+        try options.set("start=2030-01-02T03:04:05Z")
+        let override = VideoSourceOptions.parseDate("2030-01-02T03:04:05Z")!
+        let again = try readAll(try VideoSource(url: path, options: options, policy: .keyframes))
+        XCTAssertEqual(again.first?.wallClock.timeIntervalSince(override) ?? -1, 0, accuracy: 0.001)
+    }
+
+    func testFileWithoutCreationTimeUsesModificationTime() throws {
+        let path = try Fixtures.clip("undated.ts", seconds: 1)
+        let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as! Date
+        let frame = try XCTUnwrap(try VideoSource(url: path).nextFrame())
+        XCTAssertEqual(frame.wallClock.timeIntervalSince(modified), -1, accuracy: 0.2)
+    }
+}
