@@ -28,14 +28,37 @@ public final class CaseStore: @unchecked Sendable {
         self.folder = url.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let pool = try DatabasePool(path: url.path, configuration: config)
-            try Schema.migrator.migrate(pool)
-            db = pool
+            db = try Self.openMigrated(path: url.path, configuration: config)
         } catch let e as DatabaseError {
             throw CaseStoreError("cannot open database \(path): \(e.message ?? e.description)")
         } catch {
             throw CaseStoreError("cannot open database \(path): \(error.localizedDescription)")
         }
+    }
+
+    /// Opens the pool and migrates it. Processes that open a new file at the same moment race
+    /// to migrate it (GRDB checks and applies migrations in separate steps, and switching to WAL
+    /// takes a lock that the busy timeout does not cover): the loser's transaction rolls back
+    /// ("table … already exists", "database is locked"), so it waits briefly and tries again,
+    /// and then finds the migrations applied.
+    static func openMigrated(path: String, configuration: Configuration) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try Schema.migrator.migrate(pool)
+                return pool
+            } catch let e as DatabaseError where attempt < 40 && Self.isMigrationRace(e) {
+                attempt += 1
+                usleep(UInt32(20_000 + 10_000 * min(attempt, 10)))
+            }
+        }
+    }
+
+    static func isMigrationRace(_ e: DatabaseError) -> Bool {
+        if e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED { return true }
+        let m = e.message ?? ""
+        return m.contains("already exists") || m.contains("duplicate column")
     }
 
     /// An in-memory store (tests, dry runs).

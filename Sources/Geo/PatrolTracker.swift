@@ -105,8 +105,10 @@ public struct PatrolPlace: Hashable, Sendable {
     public fileprivate(set) var lastSeen: Double?
     fileprivate var positionWeight: Double
     fileprivate var lastRouteDistance: Double = -.infinity
-    fileprivate var passSightings: [PatrolSighting] = []
-    fileprivate var passConfirmed = false
+    /// Sightings of the current pass (reset when a new pass begins).
+    public fileprivate(set) var passSightings: [PatrolSighting] = []
+    /// Whether the current pass has been confirmed.
+    public fileprivate(set) var passConfirmed = false
     fileprivate var missedInView = 0
 
     fileprivate mutating func absorb(_ c: Coordinate, weight: Double) {

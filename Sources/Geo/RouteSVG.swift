@@ -62,9 +62,9 @@ public struct RouteSVG: Sendable {
     /// Colour for a class name (the report's legend uses the same ones).
     public static func colour(forClass name: String) -> String {
         switch name {
-        case "street_vending": return "#ff7f0e"
-        case "garbage": return "#8c564b"
-        case "illegal_ad": return "#d62728"
+        case "street_vending": return "#e67e22"
+        case "garbage": return "#16a085"
+        case "illegal_ad": return "#8e44ad"
         default: return "#9467bd"
         }
     }

@@ -127,6 +127,36 @@ public enum SRTTelemetryReader {
         if cues.isEmpty {
             throw TrackError(.malformed, input: name, reason: "no subtitle cues ('00:00:01,000 --> 00:00:02,000' lines) found")
         }
+        return try track(cues: cues, warnings: cueWarnings, name: name, options: options)
+    }
+
+    /// A track from subtitle cues read out of a video container (`start`/`end` in clip
+    /// seconds, `text` the cue's text). `options.timeOffset` is applied.
+    public static func read(cues raw: [(start: Double, end: Double, text: String)], name: String,
+                            options: TrackReadOptions = .init()) throws -> GPSTrack {
+        if raw.isEmpty {
+            throw TrackError(.empty, input: name, reason: "the subtitle stream holds no cues")
+        }
+        let cues = raw.enumerated().map { i, r -> Cue in
+            var c = parseBody(r.text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\\N", with: " "),
+                              localUTCOffset: options.localUTCOffset)
+            c.start = r.start
+            c.end = r.end
+            c.line = i + 1
+            return c
+        }
+        var track = try track(cues: cues, warnings: [], name: name, options: options)
+        track.source.format = .embeddedSubtitles
+        if options.timeOffset != 0 { track = track.shifted(by: options.timeOffset) }
+        guard track.points.count >= 2 else {
+            let why = track.warnings.first.map { " (first problem: cue \($0))" } ?? ""
+            throw TrackError(.empty, input: name, reason: "\(track.points.count) usable fix(es) in the subtitle stream; at least 2 are needed\(why)")
+        }
+        return track
+    }
+
+    private static func track(cues: [Cue], warnings cueWarnings: [TrackWarning], name: String,
+                              options: TrackReadOptions) throws -> GPSTrack {
         let reference: TimeReference = options.subtitleWallClock ? .wallClock : .clipTime
         var track = GPSTrack(timeReference: reference, source: TrackSource(format: .srt, name: name), maxGap: options.maxGap)
         for w in cueWarnings { track.warn(w.line, w.message) }

@@ -22,6 +22,8 @@ public struct ClipSummary: Sendable {
     public var byClass: [String: Int] = [:]
     public var camera: String?
     public var error: String?
+    /// For a moving camera: the track used and the samples it could not place.
+    public var gps: PatrolSummary?
 
     public var speed: Double { wallSeconds > 0 ? mediaSeconds / wallSeconds : 0 }
 
@@ -33,6 +35,7 @@ public struct ClipSummary: Sendable {
         ]
         o["camera"] = camera ?? NSNull()
         o["error"] = error ?? NSNull()
+        o["gps"] = gps?.jsonObject ?? NSNull()
         return o
     }
 
@@ -45,7 +48,7 @@ public struct ClipSummary: Sendable {
             return String(format: "%@: %.1f s of video in %.2f s (%.0fx), %d samples, %d occurrence(s)%@, %d new case(s)%@",
                           clip, mediaSeconds, wallSeconds, speed, samples, occurrences,
                           classes.isEmpty ? "" : " [\(classes)]", newCases,
-                          alreadyStored > 0 ? ", \(alreadyStored) already stored" : "")
+                          alreadyStored > 0 ? ", \(alreadyStored) already stored" : "") + (gps.map { "; \($0.line)" } ?? "")
         }
     }
 }
@@ -60,6 +63,10 @@ public final class BatchRunner: @unchecked Sendable {
     public var start: Date?
     /// Re-analyse clips that already have a complete run (events are still never duplicated).
     public var force = false
+    /// A GPS track for every clip (`--gps`): clips are then analysed as from a moving camera.
+    public var gps: String?
+    /// Seconds added to the track's times (`--gps-offset`), overriding the camera's `gps_offset`.
+    public var gpsOffset: Double?
     /// Called from worker threads with (clip index, media seconds done).
     public var onProgress: (@Sendable (Int, Double) -> Void)?
     /// Called from worker threads when a clip is done.
@@ -118,6 +125,8 @@ public final class BatchRunner: @unchecked Sendable {
             var options = cam.options
             if let start { options.start = start }
             options.live = false
+            let track = try TrackLoader.track(forClip: clip, explicit: gps, offset: gpsOffset, moving: cam.moving,
+                                              timeZone: cam.rules.timeZone, clipStart: start)
             let source = try VideoSource(url: clip, options: options, policy: cam.sampling.videoPolicy)
             let abs = URL(fileURLWithPath: clip).standardizedFileURL.path
             let sourceID = try store.upsertSource(SourceInfo(key: sourceKey, kind: .file, uri: abs, cameraID: camera?.id,
@@ -126,9 +135,19 @@ public final class BatchRunner: @unchecked Sendable {
             runID = try store.beginRun(sourceID: sourceID, model: analyzer.modelName, configDigest: nil)
             let site = camera.map { "camera:\($0.id)" } ?? "source:\(sourceKey)"
             let sub = camera?.id ?? String(sourceKey.dropFirst(7).prefix(16))
-            let recorder = IncidentRecorder(store: store, writer: EvidenceWriter(root: store.folder!, folder: config.evidenceFolder),
-                                            config: config, camera: cam, sourceID: sourceID, runID: runID!, sourceKey: sourceKey,
-                                            site: site, evidenceSub: sub, encode: { try JPEGEncoder.encode($0.rgbImage, quality: 88) })
+            let writer = EvidenceWriter(root: store.folder!, folder: config.evidenceFolder)
+            let encode: (RGBCanvas) throws -> [UInt8] = { try JPEGEncoder.encode($0.rgbImage, quality: 88) }
+            let recorder: SampleRecorder
+            if let track {
+                let patrol = PatrolRecorder(store: store, writer: writer, config: config, camera: cam,
+                                            moving: cam.moving ?? MovingCameraConfig(), positions: FixedTrack(track),
+                                            sourceID: sourceID, runID: runID!, sourceKey: sourceKey, evidenceSub: sub, encode: encode)
+                try patrol.seedOpenCases(along: track)
+                recorder = patrol
+            } else {
+                recorder = IncidentRecorder(store: store, writer: writer, config: config, camera: cam, sourceID: sourceID,
+                                            runID: runID!, sourceKey: sourceKey, site: site, evidenceSub: sub, encode: encode)
+            }
             var lastSave = Date()
             while let frame = try source.nextFrame() {
                 summary.samples += 1
@@ -151,6 +170,7 @@ public final class BatchRunner: @unchecked Sendable {
             summary.newCases = recorder.newCases
             summary.alreadyStored = recorder.skipped
             summary.byClass = recorder.countsByClass
+            if let patrol = recorder as? PatrolRecorder, let track { summary.gps = patrol.summary(track: track) }
             summary.wallSeconds = Date().timeIntervalSince(began)
             try store.finishRun(id: runID!, status: "complete", frames: summary.frames, samples: summary.samples,
                                 mediaSeconds: summary.mediaSeconds)

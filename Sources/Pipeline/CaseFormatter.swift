@@ -2,7 +2,8 @@ import CaseStore
 import Foundation
 
 /// Output formats of `cases` commands.
-public enum OutputFormat: String, CaseIterable, Sendable { case table, json, csv }
+/// `geojson` writes cases with coordinates as GeoJSON points (`PatrolExports`).
+public enum OutputFormat: String, CaseIterable, Sendable { case table, json, csv, geojson }
 
 /// Renders cases as a table, JSON or CSV. The JSON object per case has the fields `id`,
 /// `category`, `code`, `code_name`, `status`, `source`, `zone`, `first_seen`, `last_seen`
@@ -49,6 +50,7 @@ public enum CaseFormatter {
     public static func render(_ cases: [CaseRecord], as format: OutputFormat) -> String {
         switch format {
         case .json: return json(cases.map(jsonObject))
+        case .geojson: return PatrolExports.geoJSON(cases: cases)
         case .csv:
             var lines = ["id,category,code,code_name,status,source,zone,first_seen,last_seen,occurrences,address,latitude,longitude,evidence"]
             for c in cases {

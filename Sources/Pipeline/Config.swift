@@ -25,6 +25,8 @@ public struct CameraConfig: Sendable {
     public var rules: CameraRules
     /// Input options (`transport`, `buffer_size`, `open_timeout`, … or any FFmpeg option).
     public var options: VideoSourceOptions = VideoSourceOptions()
+    /// Set for a camera on a patrol vehicle (`moving: true`); see docs/patrol.md.
+    public var moving: MovingCameraConfig?
 
     public init(id: String, name: String? = nil, url: String, address: String? = nil, latitude: Double? = nil,
                 longitude: Double? = nil, sampling: Sampling = .keyframes, rules: CameraRules = CameraRules()) {
@@ -166,6 +168,7 @@ public struct StreetWardenConfig: Sendable {
     }
 
     static let cameraKeys = ["id", "name", "url", "location", "timezone", "sampling", "options", "classes", "zones", "masks", "match_iou"]
+        + MovingCameraConfig.keys
 
     static func parseCamera(_ n: YAMLNode, base: CameraConfig, isDefaults: Bool, index: Int = 0) throws -> CameraConfig {
         let allowed = isDefaults ? cameraKeys.filter { !["id", "name", "url", "location"].contains($0) } : cameraKeys
@@ -196,6 +199,7 @@ public struct StreetWardenConfig: Sendable {
             cam.rules.timeZone = zone
         }
         if let s = m["sampling"] { cam.sampling = try parseSampling(ctx(s)) }
+        cam.moving = try MovingCameraConfig.parse(m, context: n, base: cam.moving)
         if let o = m["options"] {
             guard case .mapping(let om) = o.node else { throw ctx(o).fail("options must be a mapping of name: value") }
             for (k, v) in om {

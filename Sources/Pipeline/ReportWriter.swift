@@ -101,6 +101,7 @@ public struct ReportWriter {
         }
 
         // Cases.
+        h += routesSection()
         h += "<h2>Cases</h2>\n"
         for c in cases {
             h += "<div class=\"case\" id=\"case-\(c.id)\" data-category=\"\(esc(c.category))\" data-status=\"\(c.status.rawValue)\" style=\"border-left-color:\(Self.colors[c.category] ?? "#999")\">\n"

@@ -21,6 +21,10 @@ struct Analyze: ParsableCommand {
     @Option(help: "Clips analysed in parallel.") var jobs: Int = 1
     @Option(help: "Wall-clock time of each clip's start (ISO 8601), for schedules; default: the clip's creation time.")
     var start: String?
+    @Option(help: "GPS track of a patrol drive (GPX, NMEA, CSV or SRT telemetry): the clips are analysed as from a moving camera (docs/patrol.md).")
+    var gps: String?
+    @Option(name: .customLong("gps-offset"), help: "Seconds added to the track's times, for clock skew (positive: the GPS clock is behind the camera's).")
+    var gpsOffset: Double?
     @Flag(help: "Print a machine-readable summary (JSON) instead of lines.") var json = false
     @Flag(help: "Analyze clips again even if a complete run exists.") var force = false
 
@@ -39,6 +43,12 @@ struct Analyze: ParsableCommand {
             let runner = BatchRunner(store: store, config: cfg, jobs: jobs) { try AnalyzerFactory.make(modelPath: modelPath) }
             runner.start = startDate
             runner.force = force
+            if gpsOffset != nil && gps == nil && !cfg.cameras.contains(where: { $0.moving != nil }) && cfg.defaults.moving == nil {
+                throw CLIError("--gps-offset needs a track: give --gps TRACK or a moving camera in the config")
+            }
+            if let o = gpsOffset, !o.isFinite || abs(o) > 86_400 { throw CLIError("--gps-offset \(o): must be within ±86400 seconds") }
+            runner.gps = gps
+            runner.gpsOffset = gpsOffset
             let bar = ProgressBar(clips: clips.count, totalSeconds: 0)
             let plain = isatty(1) == 0 || json
             runner.onProgress = { i, t in bar.update(clip: i, seconds: t) }

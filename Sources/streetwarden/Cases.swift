@@ -32,7 +32,7 @@ struct Cases: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List cases.")
         @OptionGroup var store: StoreOptions
-        @Option(help: "table, json or csv.") var format: OutputFormat = .table
+        @Option(help: "table, json, csv or geojson.") var format: OutputFormat = .table
         @Option(help: "Only cases with this status.") var status: CaseStatus?
         @Option(help: "Only this category (street_vending, garbage, illegal_ad).") var category: String?
         func run() throws {
@@ -60,12 +60,14 @@ struct Cases: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Export all cases (JSON or CSV) to a file or standard output.")
         @OptionGroup var store: StoreOptions
-        @Option(help: "json or csv.") var format: OutputFormat = .json
+        @Option(help: "json, csv or geojson (cases with coordinates as points, and each drive's route as lines).")
+        var format: OutputFormat = .json
         @Option(help: "Output file (default: standard output).") var out: String?
         func run() throws {
             try reportErrors {
                 let s = try store.openExisting()
-                let text = CaseFormatter.render(try s.cases(), as: format == .table ? .json : format) + "\n"
+                let text = format == .geojson ? try PatrolExports.geoJSON(store: s) + "\n"
+                    : CaseFormatter.render(try s.cases(), as: format == .table ? .json : format) + "\n"
                 if let out {
                     do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) }
                     catch { throw CLIError("cannot write \(out): \(error.localizedDescription)") }

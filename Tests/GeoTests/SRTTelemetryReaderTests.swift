@@ -101,3 +101,20 @@ final class SRTTelemetryReaderTests: XCTestCase {
         }
     }
 }
+
+final class SRTCueInputTests: XCTestCase {
+    func testCuesFromAContainerStream() throws {
+        let drive = TestDrive(legs: [.init(heading: 90, metres: 40)])
+        let cues = drive.clipRelative.map { p in
+            (start: p.time, end: p.time + 1,
+             text: String(format: "[latitude: %.6f]\n[longitude: %.6f]", p.coordinate.latitude, p.coordinate.longitude))
+        }
+        let t = try SRTTelemetryReader.read(cues: cues, name: "clip.mp4#subtitles", options: .init(timeOffset: 0.5))
+        XCTAssertEqual(t.source.format, .embeddedSubtitles)
+        XCTAssertEqual(t.source.description, "srt-stream:clip.mp4#subtitles@+0.500s")
+        XCTAssertEqual(t.points.count, drive.points.count)
+        XCTAssertEqual(t.startTime, 0.5)
+        XCTAssertThrowsError(try SRTTelemetryReader.read(cues: [], name: "x")) { XCTAssertEqual(($0 as! TrackError).kind, .empty) }
+        XCTAssertThrowsError(try SRTTelemetryReader.read(cues: [(0, 1, "hello")], name: "x"))
+    }
+}
