@@ -99,16 +99,28 @@ def live(args):
     clip = make_clip(args.seconds, f"bench-1080p25-gop50-{args.seconds}s.ts")
     keyframes = int(subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-skip_frame", "nokey", "-count_frames",
                                     "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", clip],
-                                   capture_output=True, text=True, check=True).stdout.strip())
+                                   capture_output=True, text=True, check=True).stdout.split()[0])
     tmp = tempfile.mkdtemp(prefix="sw-live-")
     base, mport = 41000, 9470
-    cams = "\n".join(f"  - id: s{i:02d}\n    url: udp://127.0.0.1:{base + i}?fifo_size=1000000&overrun_nonfatal=1\n"
-                     f"    options: {{buffer_size: 8388608, read_timeout: 4}}" for i in range(args.streams))
+    cams = "\n".join(f"  - id: s{i:02d}\n    url: udp://127.0.0.1:{base + i}?fifo_size=10000&overrun_nonfatal=1\n"
+                     f"    options: {{buffer_size: 8388608, read_timeout: 4, probesize: 500000, analyzeduration: 1000000}}" for i in range(args.streams))
     cfg = os.path.join(tmp, "live.yaml")
     open(cfg, "w").write(f"metrics: {{port: {mport}}}\ncameras:\n{cams}\n")
     watch = subprocess.Popen(["taskset", "-c", "0,1", BIN, "watch", "--config", cfg, "--db", os.path.join(tmp, "live.sqlite")],
                              stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "watch.log"), "w"), text=True)
-    time.sleep(3)
+    # Wait until every stream's UDP port is bound, so no publisher sends into the void.
+    want = {base + i for i in range(args.streams)}
+    for _ in range(300):
+        bound = set()
+        for line in open("/proc/net/udp").readlines()[1:]:
+            local = line.split()[1]
+            bound.add(int(local.split(":")[1], 16))
+        if want <= bound:
+            break
+        time.sleep(0.1)
+    else:
+        sys.exit("watch did not bind every UDP port")
+    time.sleep(1)
     rss0 = rss_mb(watch.pid)
     pubs = [subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", clip, "-c", "copy", "-f", "mpegts",
                               f"udp://127.0.0.1:{base + i}?pkt_size=1316"]) for i in range(args.streams)]
