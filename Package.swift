@@ -64,7 +64,7 @@ targets += [
 // MARK: - Pipeline and command line
 targets += [
     .target(name: "Pipeline", dependencies: [
-        "VideoIO", "Detection", "Rules", "CaseStore", "Geo",
+        "VideoIO", "NN", "Detection", "Rules", "CaseStore", "Geo",
         .product(name: "Yams", package: "Yams"),
     ]),
     .executableTarget(name: "streetwarden", dependencies: [

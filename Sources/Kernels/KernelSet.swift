@@ -53,22 +53,26 @@ public struct KernelSet: @unchecked Sendable {
                 }
             }
         },
-        window: { a in
-            var g = a.geometry
-            let c0 = a.channelRange.lowerBound, n = a.channelRange.count
-            let plane = g.height * g.width, outPlane = g.outHeight * g.outWidth
-            g.inChannels = n; g.outChannels = n; g.groups = n
-            let input = a.input + c0 * plane, output = a.output + c0 * outPlane
-            if let kind = a.pool {
-                Reference.pool(input: input, geometry: g, kind: kind, output: output)
-            } else if let weights = a.weights {
-                Reference.conv2d(input: input, weights: weights + c0 * g.kernel * g.kernel,
-                                 bias: a.bias.map { $0 + c0 }, geometry: g,
-                                 activation: a.activation, output: output)
-            }
-        },
+        window: referenceWindow,
         activate: { Reference.activate($0, count: $1, $2) },
         add: { Reference.add($0, $1, count: $3, activation: $4, output: $2) },
         globalAveragePool: { Reference.globalAveragePool(input: $0, channels: $2, planeSize: $3, output: $1) },
         softmax: { Reference.softmax(input: $0, channels: $2, planeSize: $3, output: $1) })
+}
+
+/// The window job (depthwise conv or pooling) with the reference loops.
+@usableFromInline
+func referenceWindow(_ a: WindowArgs) {
+    var g = a.geometry
+    let c0 = a.channelRange.lowerBound, n = a.channelRange.count
+    let plane = g.height * g.width, outPlane = g.outHeight * g.outWidth
+    g.inChannels = n; g.outChannels = n; g.groups = n
+    let input = a.input + c0 * plane, output = a.output + c0 * outPlane
+    if let kind = a.pool {
+        Reference.pool(input: input, geometry: g, kind: kind, output: output)
+    } else if let weights = a.weights {
+        Reference.conv2d(input: input, weights: weights + c0 * g.kernel * g.kernel,
+                         bias: a.bias.map { $0 + c0 }, geometry: g,
+                         activation: a.activation, output: output)
+    }
 }

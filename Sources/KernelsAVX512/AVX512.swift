@@ -10,6 +10,18 @@ public enum AVX512ISA: SIMDISA {
     public static func loadEven(_ p: UnsafePointer<Float>) -> V {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD32<Float>.self).evenHalf
     }
+    @inline(__always)
+    public static func max(_ a: V, _ b: V) -> V { a.replacing(with: b, where: a .< b) }
+    @inline(__always)
+    public static func min(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .< a) }
+    @inline(__always)
+    public static func floor(_ a: V) -> V { a.rounded(.down) }
+    @inline(__always)
+    public static func exp2i(_ n: V) -> V {
+        // Adding 1.5·2^23 puts n in the low mantissa bits (no trapping conversion, NaN-safe).
+        let bits = unsafeBitCast(n + V(repeating: 12582912), to: SIMD16<Int32>.self)
+        return unsafeBitCast((bits &- SIMD16<Int32>(repeating: 0x4B40_0000 - 127)) &<< 23, to: V.self)
+    }
 }
 
 /// The AVX-512 kernel table. Touch only after checking the CPU has AVX-512 F/BW/DQ/VL.

@@ -55,7 +55,10 @@ public final class Model: @unchecked Sendable {
         self.kernels = try KernelSelection.kernels(path ?? KernelSelection.best)
         self._threads = max(1, threads)
 
-        // Storage: one buffer per computed value; slices and folded layers alias.
+        // Storage: one buffer per computed value; slices and folded layers alias; layers
+        // that feed only a concat (or a concat + channel shuffle) write straight into its
+        // buffer at their channel offset (a convolution also with a channel stride).
+        let plan = Model.planConcats(nodes, outputs: outputIDs)
         var pointer = [UnsafeMutablePointer<Float>?](repeating: nil, count: nodes.count)
         var buffers: [UnsafeMutablePointer<Float>] = []
         func allocate(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -64,11 +67,17 @@ public final class Model: @unchecked Sendable {
             buffers.append(p)
             return p
         }
+        func buffer(_ i: Int) -> UnsafeMutablePointer<Float> {
+            if let p = pointer[i] { return p }
+            let p = allocate(nodes[i].elementCount)
+            pointer[i] = p
+            return p
+        }
         var steps: [(KernelSet, Int) -> Void] = []
         var layers: [Layer] = []
         for (i, node) in nodes.enumerated() {
             if let a = node.aliasOf { pointer[i] = pointer[Model.resolve(a, nodes)]; continue }
-            let ins = node.inputs.map { UnsafePointer(pointer[Model.resolve($0, nodes)]!) }
+            let ins = node.inputs.map { UnsafePointer(pointer[Model.resolve($0, nodes)] ?? UnsafeMutablePointer(bitPattern: 16)!) }
             let inShapes = node.inputs.map { nodes[Model.resolve($0, nodes)].shape }
             var flops = 0
             switch node.kind {
@@ -85,14 +94,26 @@ public final class Model: @unchecked Sendable {
             default:
                 break
             }
-            let out = allocate(node.elementCount)
-            pointer[i] = out
+            // Where this layer's output goes, and the float distance between its channel planes.
+            let plane = node.shape.count == 3 ? node.shape[1] * node.shape[2] : 1
+            var out: UnsafeMutablePointer<Float>
+            var channelStride = plane
+            if let place = plan.placement[i] {
+                out = buffer(place.target) + place.start * plane
+                channelStride = place.step * plane
+                pointer[i] = out
+            } else if plan.skipped.contains(i) {
+                continue  // a concat whose parts land in the channel shuffle after it
+            } else {
+                out = buffer(i)
+            }
             let n = node.elementCount
             switch node.kind {
             case .conv(let w, let b, let geometry, let act):
                 let conv = Conv2D(weights: w, bias: b, geometry: geometry, activation: act)
                 flops = conv.flops
-                steps.append { k, t in conv.run(input: ins[0], output: out, kernels: k, threads: t) }
+                let ldc: Int? = channelStride == plane ? nil : channelStride
+                steps.append { k, t in conv.run(input: ins[0], output: out, kernels: k, threads: t, outputChannelStride: ldc) }
             case .affine(let scale, let shift):
                 let plane = n / scale.count
                 steps.append { _, _ in
@@ -113,14 +134,21 @@ public final class Model: @unchecked Sendable {
                 steps.append { k, _ in k.globalAveragePool(ins[0], out, s[0], s[1] * s[2]) }
             case .add(let act):
                 steps.append { k, _ in k.add(ins[0], ins[1], out, n, act) }
-            case .concat:
-                let plane = node.shape[1] * node.shape[2]
-                let parts = zip(ins, inShapes).map { ($0, $1[0]) }
-                steps.append { _, _ in Layout.concat(parts, planeSize: plane, output: out) }
-            case .channelShuffle(let groups):
-                let s = node.shape
-                steps.append { _, _ in
-                    Layout.channelShuffle(input: ins[0], channels: s[0], groups: groups, planeSize: s[1] * s[2], output: out)
+            case .concat, .channelShuffle:
+                // Copies the parts that were not written in place, each channel to its slot.
+                let copies = plan.copies[i] ?? []
+                let resolved = copies.map { (UnsafePointer(pointer[$0.source]!), $0.channels, $0.map) }
+                if case .channelShuffle(let groups) = node.kind, plan.copies[i] == nil {
+                    let s = node.shape
+                    steps.append { _, _ in
+                        Layout.channelShuffle(input: ins[0], channels: s[0], groups: groups, planeSize: s[1] * s[2], output: out)
+                    }
+                } else {
+                    steps.append { _, _ in
+                        for (src, channels, map) in resolved {
+                            for c in 0..<channels { (out + map(c) * plane).update(from: src + c * plane, count: plane) }
+                        }
+                    }
                 }
             case .upsample(let mode):
                 let s = inShapes[0]
@@ -207,6 +235,72 @@ public final class Model: @unchecked Sendable {
         } else {
             for step in steps { step(k, t) }
         }
+    }
+
+    struct ConcatPlan {
+        struct Copy { let source: Int; let channels: Int; let map: (Int) -> Int }
+        /// Producer → (buffer owner, first channel, channel step).
+        var placement: [Int: (target: Int, start: Int, step: Int)] = [:]
+        /// Concats fused into the shuffle after them (no buffer, no step of their own).
+        var skipped: Set<Int> = []
+        /// Buffer owner → parts it still copies (channel c of the part goes to map(c)).
+        var copies: [Int: [Copy]] = [:]
+    }
+
+    /// Decides which layers write straight into a concat's buffer. A concat whose only
+    /// consumer is a channel shuffle is merged into it: each part's channel q lands at the
+    /// shuffled slot, so a part inside one shuffle group has a constant channel step.
+    static func planConcats(_ nodes: [Node], outputs: Set<Int>) -> ConcatPlan {
+        var plan = ConcatPlan()
+        var consumersOf = [[Int]](repeating: [], count: nodes.count)
+        for (i, n) in nodes.enumerated() where n.aliasOf == nil {
+            for j in n.inputs { consumersOf[j].append(i) }
+        }
+        for (ci, c) in nodes.enumerated() {
+            guard c.aliasOf == nil, case .concat = c.kind else { continue }
+            var target = ci
+            var map: (Int) -> Int = { $0 }
+            var groupSize = Int.max
+            var step = 1
+            if c.consumers == 1, !outputs.contains(ci), consumersOf[ci].count == 1,
+               case .channelShuffle(let g) = nodes[consumersOf[ci][0]].kind, nodes[consumersOf[ci][0]].aliasOf == nil {
+                target = consumersOf[ci][0]
+                let per = c.shape[0] / g
+                map = { q in (q % per) * g + q / per }
+                groupSize = per
+                step = g
+                plan.skipped.insert(ci)
+            }
+            var copies: [ConcatPlan.Copy] = []
+            var q0 = 0
+            let counts = Dictionary(c.inputs.map { ($0, 1) }, uniquingKeysWith: +)
+            for named in c.inputs {
+                let r = resolve(named, nodes)
+                let cp = nodes[r].shape[0]
+                let start = q0
+                var placed = false
+                let computed: Bool
+                switch nodes[r].kind {
+                case .input, .sliceChannels, .flatten, .concat: computed = false
+                case .conv: computed = true
+                default: computed = step == 1
+                }
+                if computed, counts[named] == 1, nodes[named].consumers == 1, nodes[r].consumers == 1,
+                   !outputs.contains(r), !outputs.contains(named), plan.placement[r] == nil,
+                   nodes[r].shape[1] * nodes[r].shape[2] == c.shape[1] * c.shape[2],
+                   step == 1 || start / groupSize == (start + cp - 1) / groupSize {
+                    plan.placement[r] = (target, map(start), step)
+                    placed = true
+                }
+                if !placed {
+                    let m = map
+                    copies.append(.init(source: r, channels: cp, map: { m(start + $0) }))
+                }
+                q0 += cp
+            }
+            plan.copies[target] = copies
+        }
+        return plan
     }
 
     static func resolve(_ i: Int, _ nodes: [Node]) -> Int {

@@ -42,13 +42,16 @@ public final class IncidentRecorder {
         self.evidenceSub = evidenceSub; self.encode = encode
     }
 
-    /// The event key: source content + class + zone + first-seen position (milliseconds).
+    /// The event key: source content + class + zone + first-seen position in time
+    /// (milliseconds) and in the image (box centre, hundredths of the frame). Decoding is
+    /// deterministic, so a re-run produces the same keys.
     public func key(for i: Incident) -> String {
-        "\(sourceKey)|\(i.className)|\(i.zoneID)|\(Int64((i.firstSeen.time * 1000).rounded()))"
+        let c = i.firstSeen.box.center
+        return "\(sourceKey)|\(i.className)|\(i.zoneID)|\(Int64((i.firstSeen.time * 1000).rounded()))|\(Int((c.x * 100).rounded())),\(Int((c.y * 100).rounded()))"
     }
 
     func fileStem(_ i: Incident) -> String {
-        "\(i.className)-\(String(format: "%09.3f", i.firstSeen.time))-\(i.zoneID)"
+        "\(i.className)-\(String(format: "%09.3f", i.firstSeen.time))-\(i.zoneID)-\(Int((i.firstSeen.box.center.x * 100).rounded()))x\(Int((i.firstSeen.box.center.y * 100).rounded()))"
             .map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }.reduce("") { $0 + String($1) }
     }
 

@@ -53,16 +53,15 @@ struct Analyze: ParsableCommand {
             if let o = gpsOffset, !o.isFinite || abs(o) > 86_400 { throw CLIError("--gps-offset \(o): must be within ±86400 seconds") }
             runner.gps = gps
             runner.gpsOffset = gpsOffset
-            let bar = ProgressBar(clips: clips.count, totalSeconds: 0)
-            let plain = isatty(1) == 0 || json
-            runner.onProgress = { i, t in bar.update(clip: i, seconds: t) }
-            runner.onClipDone = { s in
-                bar.clipFinished()
+            let bar = ProgressBar(clips: clips.count, enabled: isatty(2) == 1 && !json)
+            runner.onProgress = { i, t, d in bar.update(clip: i, seconds: t, duration: d) }
+            runner.onClipDone = { i, s in
                 if !json {
                     bar.end()
                     print(s.line)
-                    if plain { fflush(stdout) }
+                    fflush(stdout)
                 }
+                bar.clipFinished(i)
             }
             let results = runner.run(clips: clips)
             bar.end()

@@ -84,3 +84,42 @@ final class Conv2DTests: XCTestCase {
                            padding: 1, groups: 24), .none, seed: 10, threads: 2)
     }
 }
+
+final class Conv2DStridedOutputTests: XCTestCase {
+    /// Writing every second channel plane (as a fused concat + shuffle does) gives the same planes.
+    func testStridedOutputOnEveryPath() {
+        var rng = SeededRandom(seed: 77)
+        for g in [ConvGeometry(inChannels: 13, outChannels: 7, height: 7, width: 13, kernel: 1),
+                  ConvGeometry(inChannels: 7, outChannels: 7, height: 7, width: 13, kernel: 3, padding: 1, groups: 7)] {
+            let input = rng.floats(g.inChannels * g.height * g.width)
+            let conv = Conv2D(weights: rng.floats(g.weightCount), bias: rng.floats(g.outChannels), geometry: g, activation: .relu)
+            let plane = g.outHeight * g.outWidth
+            var want = [Float](repeating: 0, count: g.outChannels * plane)
+            conv.run(input: input, output: &want, kernels: .reference)
+            for kernels in fastPaths + [.reference] {
+                var got = [Float](repeating: .nan, count: 2 * g.outChannels * plane)
+                conv.run(input: input, output: &got, kernels: kernels, outputChannelStride: 2 * plane)
+                var planes: [Float] = []
+                for c in 0..<g.outChannels {
+                    let start = 2 * c * plane
+                    planes += got[start..<(start + plane)]
+                }
+                assertClose(planes, want, .conv2d, "strided conv \(g) on \(kernels.path)")
+            }
+        }
+    }
+
+    func testStrideThreeWindowsUseTheScalarPath() {
+        var rng = SeededRandom(seed: 78)
+        let g = ConvGeometry(inChannels: 5, outChannels: 5, height: 13, width: 31, kernel: 3, stride: 3, padding: 1, groups: 5)
+        let input = rng.floats(5 * 13 * 31), w = rng.floats(g.weightCount)
+        var want = [Float](repeating: 0, count: 5 * g.outHeight * g.outWidth)
+        Reference.conv2d(input: input, weights: w, bias: nil, geometry: g, activation: .none, output: &want)
+        let conv = Conv2D(weights: w, bias: nil, geometry: g, activation: .none)
+        for kernels in fastPaths {
+            var got = want.map { _ in Float.nan }
+            conv.run(input: input, output: &got, kernels: kernels)
+            assertClose(got, want, .conv2d, "dw stride 3 on \(kernels.path)")
+        }
+    }
+}

@@ -20,7 +20,7 @@ final class PoolTests: XCTestCase {
         var seed: UInt64 = 1
         let kinds: [PoolKind] = [.max, .average(countIncludePad: true), .average(countIncludePad: false)]
         for kind in kinds {
-            for (k, s, p) in [(2, 2, 0), (3, 2, 1), (3, 1, 1), (5, 1, 2), (3, 2, 0)] {
+            for (k, s, p) in [(2, 2, 0), (3, 2, 1), (3, 1, 1), (5, 1, 2), (3, 2, 0), (3, 3, 1)] {
                 for (h, w) in [(3, 3), (7, 13), (13, 127), (16, 128), (1, 7)] where h + 2 * p >= k && w + 2 * p >= k {
                     seed += 1
                     check(ConvGeometry(inChannels: 3, outChannels: 3, height: h, width: w, kernel: k, stride: s, padding: p),

@@ -46,9 +46,22 @@ public final class Conv2D {
 
     /// Runs on one image. `output` holds `outChannels × outHeight × outWidth` floats.
     /// Not reentrant: one call at a time per instance (the im2col buffer is shared).
+    /// `outputChannelStride` (floats between output channel planes, default one plane) lets
+    /// a convolution write straight into its place in a concatenated, shuffled tensor.
     public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                    kernels: KernelSet, threads: Int = 1) {
+                    kernels: KernelSet, threads: Int = 1, outputChannelStride: Int? = nil) {
         let g = geometry
+        let ldc = outputChannelStride ?? g.outHeight * g.outWidth
+        let plane = g.outHeight * g.outWidth
+        if ldc != plane && (g.isDepthwise || kernels.path == .reference) {
+            // Paths without a strided store: compute contiguously, then scatter the planes.
+            var tmp = [Float](repeating: 0, count: g.outChannels * plane)
+            tmp.withUnsafeMutableBufferPointer { t in
+                run(input: input, output: t.baseAddress!, kernels: kernels, threads: threads)
+                for c in 0..<g.outChannels { (output + c * ldc).update(from: t.baseAddress! + c * plane, count: plane) }
+            }
+            return
+        }
         if kernels.path == .reference {
             weights.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
@@ -72,17 +85,17 @@ public final class Conv2D {
         }
         let cinG = g.inChannels / g.groups, coutG = g.outChannels / g.groups
         let kDim = cinG * g.kernel * g.kernel
-        let n = g.outHeight * g.outWidth
-        let plane = g.height * g.width
+        let n = plane
+        let inPlane = g.height * g.width
         for group in 0..<g.groups {
-            let src = input + group * cinG * plane
-            let dst = output + group * coutG * n
+            let src = input + group * cinG * inPlane
+            let dst = output + group * coutG * ldc
             let run = { (b: UnsafePointer<Float>) in
                 self.packed[group].withUnsafeBufferPointer { a in
                     self.paddedBias[group].withUnsafeBufferPointer { bias in
                         parallelChunks(n, threads: threads, granule: 64) { cols in
                             kernels.gemm(GemmArgs(m: coutG, k: kDim, a: a.baseAddress!, bias: bias.baseAddress!,
-                                                  b: b, ldb: n, c: dst, ldc: n, columns: cols,
+                                                  b: b, ldb: n, c: dst, ldc: ldc, columns: cols,
                                                   activation: self.activation))
                         }
                     }
@@ -113,18 +126,18 @@ public final class Conv2D {
                         let out = row + oy * wo
                         if iy < 0 || iy >= g.height { out.update(repeating: 0, count: wo); continue }
                         let line = plane + iy * g.width
+                        // Output columns whose input column 0 ≤ ox·s + kx − p < width form one run.
+                        let lo = Swift.min(wo, Swift.max(0, (g.padding - kx + g.stride - 1) / g.stride))
+                        let num = g.width - 1 - kx + g.padding
+                        let hi = Swift.max(lo, num < 0 ? 0 : Swift.min(wo, num / g.stride + 1))
+                        if lo > 0 { out.update(repeating: 0, count: lo) }
                         if g.stride == 1 {
-                            // Valid columns form one contiguous run.
-                            let lo = Swift.max(0, g.padding - kx), hi = Swift.min(wo, g.width + g.padding - kx)
-                            if lo > 0 { out.update(repeating: 0, count: Swift.min(lo, wo)) }
                             if hi > lo { (out + lo).update(from: line + lo + kx - g.padding, count: hi - lo) }
-                            if hi < wo { (out + Swift.max(hi, 0)).update(repeating: 0, count: wo - Swift.max(hi, 0)) }
                         } else {
-                            for ox in 0..<wo {
-                                let ix = ox * g.stride + kx - g.padding
-                                out[ox] = (ix >= 0 && ix < g.width) ? line[ix] : 0
-                            }
+                            let base = line + kx - g.padding
+                            for ox in lo..<hi { out[ox] = base[ox * g.stride] }
                         }
+                        if hi < wo { (out + hi).update(repeating: 0, count: wo - hi) }
                     }
                     row += ho * wo
                 }

@@ -48,7 +48,7 @@ public enum GenericElementwise<I: SIMDISA> {
         var p = 0
         while p + w <= planeSize {
             var m = V(repeating: -.infinity)
-            for c in 0..<channels { m = pointwiseMax(m, vload(input + c * planeSize + p)) }
+            for c in 0..<channels { m = I.max(m, vload(input + c * planeSize + p)) }
             var sum = V.zero
             for c in 0..<channels {
                 let e = vexp(I.self, vload(input + c * planeSize + p) - m)

@@ -100,21 +100,31 @@ public enum GenericGEMM<I: SIMDISA> {
                     }
                 }
             }
-            var j = g.columns.lowerBound
-            while j + nr <= g.columns.upperBound {
-                rows(b: g.b + j, ldb: g.ldb, column: j, width: nr)
-                j += nr
-            }
-            let rest = g.columns.upperBound - j
-            if rest > 0 {
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: g.k * nr) { bBuf in
-                    let bt = bBuf.baseAddress!
-                    for kk in 0..<g.k {
-                        let row = bt + kk * nr
-                        row.update(from: g.b + kk * g.ldb + j, count: rest)
-                        (row + rest).update(repeating: 0, count: nr - rest)
+            // Each panel of B (k rows × 2 vectors) is packed contiguously first: rows of a
+            // feature map are often a multiple of 4 KiB apart, which would make every k-step
+            // of the micro-kernel a cache-set conflict.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: g.k * nr) { bBuf in
+                let bt = bBuf.baseAddress!
+                var j = g.columns.lowerBound
+                while j < g.columns.upperBound {
+                    let width = Swift.min(nr, g.columns.upperBound - j)
+                    var src = g.b + j
+                    var row = bt
+                    if width == nr {
+                        for _ in 0..<g.k {
+                            let v0: V = vload(src), v1: V = vload(src + V.scalarCount)
+                            vstore(v0, row); vstore(v1, row + V.scalarCount)
+                            src += g.ldb; row += nr
+                        }
+                    } else {
+                        for _ in 0..<g.k {
+                            row.update(from: src, count: width)
+                            (row + width).update(repeating: 0, count: nr - width)
+                            src += g.ldb; row += nr
+                        }
                     }
-                    rows(b: bt, ldb: nr, column: j, width: rest)
+                    rows(b: bt, ldb: nr, column: j, width: width)
+                    j += nr
                 }
             }
         }

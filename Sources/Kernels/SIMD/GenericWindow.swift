@@ -28,15 +28,22 @@ public enum GenericWindow<I: SIMDISA> {
     @inlinable
     public static func run(_ a: WindowArgs) {
         let g = a.geometry
+        // Strides above 2 are rare (none in our detectors): the plain loops serve them.
+        if g.stride > 2 { referenceWindow(a); return }
         let w = V.scalarCount
         let pad = g.padding, k = g.kernel, s = g.stride
         let wp = g.width + 2 * pad + 4 * w + 8
         let hp = g.height + 2 * pad
         let ho = g.outHeight, wo = g.outWidth
         let fill: Float = a.pool == .max ? -.infinity : 0
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: hp * wp + wo) { buf in
+        // Stride 2: the padded plane is split into even and odd columns, so every tap is a
+        // contiguous load: column 2·ox + kx is even[ox + kx/2] or odd[ox + kx/2].
+        let wh = (wp + 1) / 2
+        let split = s == 2 ? 2 * hp * wh : 0
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: hp * wp + wo + split) { buf in
             let plane = buf.baseAddress!
             let colScale = plane + hp * wp
+            let halves = colScale + wo
             plane.update(repeating: fill, count: hp * wp)
             // Average pooling: 1/count factor per output column and row.
             var includePad = true
@@ -52,56 +59,91 @@ public enum GenericWindow<I: SIMDISA> {
                     (plane + (y + pad) * wp + pad).update(from: src + y * g.width, count: g.width)
                 }
                 let dst = a.output + c * ho * wo
+                let src2: UnsafeMutablePointer<Float>
+                let rowStride: Int
+                if s == 2 {
+                    for y in 0..<hp {
+                        let row = plane + y * wp, e = halves + y * wh, o = halves + (hp + y) * wh
+                        var x = 0
+                        while x + w < wp / 2 {
+                            vstore(I.loadEven(row + 2 * x), e + x)
+                            vstore(I.loadEven(row + 2 * x + 1), o + x)
+                            x += w
+                        }
+                        while x < wp / 2 { e[x] = row[2 * x]; o[x] = row[2 * x + 1]; x += 1 }
+                    }
+                    src2 = halves; rowStride = wh
+                } else {
+                    src2 = plane; rowStride = wp
+                }
+                let taps = Taps(base: UnsafePointer(src2), rowStride: rowStride, stride: s, oddOffset: hp * wh)
                 if let weights = a.weights {
                     let wts = weights + c * k * k
                     let bias = a.bias?[c] ?? 0
                     switch (k, s) {
-                    case (3, 1): conv(plane, wp, dst, ho, wo, wts, bias, a.activation, k: 3, s: 1)
-                    case (3, 2): conv(plane, wp, dst, ho, wo, wts, bias, a.activation, k: 3, s: 2)
-                    case (5, 1): conv(plane, wp, dst, ho, wo, wts, bias, a.activation, k: 5, s: 1)
-                    case (5, 2): conv(plane, wp, dst, ho, wo, wts, bias, a.activation, k: 5, s: 2)
-                    default: conv(plane, wp, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
+                    case (3, 1): conv(taps, dst, ho, wo, wts, bias, a.activation, k: 3, s: 1)
+                    case (3, 2): conv(taps, dst, ho, wo, wts, bias, a.activation, k: 3, s: 2)
+                    case (5, 1): conv(taps, dst, ho, wo, wts, bias, a.activation, k: 5, s: 1)
+                    case (5, 2): conv(taps, dst, ho, wo, wts, bias, a.activation, k: 5, s: 2)
+                    default: conv(taps, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
                     }
                 } else if a.pool == .max {
                     switch (k, s) {
-                    case (3, 2): maxPool(plane, wp, dst, ho, wo, k: 3, s: 2)
-                    case (2, 2): maxPool(plane, wp, dst, ho, wo, k: 2, s: 2)
-                    default: maxPool(plane, wp, dst, ho, wo, k: k, s: s)
+                    case (3, 2): maxPool(taps, dst, ho, wo, k: 3, s: 2)
+                    case (2, 2): maxPool(taps, dst, ho, wo, k: 2, s: 2)
+                    default: maxPool(taps, dst, ho, wo, k: k, s: s)
                     }
                 } else {
                     for oy in 0..<ho {
                         let rowScale = 1 / Float(includePad ? k : inside(oy, g.height))
-                        avgRow(plane, wp, dst + oy * wo, oy, wo, colScale, rowScale, k: k, s: s)
+                        avgRow(taps, dst + oy * wo, oy, wo, colScale, rowScale, k: k, s: s)
                     }
                 }
             }
         }
     }
 
-    @inlinable @inline(__always)
-    static func load(_ p: UnsafePointer<Float>, _ s: Int) -> V {
-        s == 1 ? vload(p) : I.loadEven(p)
+    /// Where tap (row y, column kx) of output column 0 lives, for stride 1 or 2.
+    @usableFromInline
+    struct Taps {
+        @usableFromInline let base: UnsafePointer<Float>
+        @usableFromInline let rowStride: Int
+        @usableFromInline let stride: Int
+        @usableFromInline let oddOffset: Int
+        @inlinable init(base: UnsafePointer<Float>, rowStride: Int, stride: Int, oddOffset: Int) {
+            self.base = base; self.rowStride = rowStride; self.stride = stride; self.oddOffset = oddOffset
+        }
+        /// Pointer to input column `stride·ox + kx` of padded row `y`, as a contiguous run over ox.
+        @inlinable @inline(__always)
+        func at(_ y: Int, _ kx: Int, s: Int) -> UnsafePointer<Float> {
+            if s == 1 { return base + y * rowStride + kx }
+            return base + y * rowStride + (kx & 1) * oddOffset + (kx >> 1)
+        }
+        /// Input column `x` of padded row `y`, any stride.
+        @inlinable @inline(__always)
+        func value(_ y: Int, _ x: Int, s: Int) -> Float {
+            if s == 2 { return base[y * rowStride + (x & 1) * oddOffset + (x >> 1)] }
+            return base[y * rowStride + x]
+        }
     }
 
     @inlinable @inline(__always)
-    static func conv(_ plane: UnsafeMutablePointer<Float>, _ wp: Int, _ dst: UnsafeMutablePointer<Float>,
-                     _ ho: Int, _ wo: Int, _ wts: UnsafePointer<Float>, _ bias: Float,
-                     _ act: Activation, k: Int, s: Int) {
+    static func conv(_ t: Taps, _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int,
+                     _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation, k: Int, s: Int) {
         let w = V.scalarCount
         for oy in 0..<ho {
-            let top = UnsafePointer(plane + oy * s * wp)
             let out = dst + oy * wo
             var ox = 0
-            while ox + 4 * w <= wo {
+            while s <= 2 && ox + 4 * w <= wo {
                 var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0
                 for ky in 0..<k {
-                    let row = top + ky * wp + ox * s
                     for kx in 0..<k {
+                        let p = t.at(oy * s + ky, kx, s: s) + ox
                         let wv = V(repeating: wts[ky * k + kx])
-                        a0 = I.fma(a0, wv, load(row + kx, s))
-                        a1 = I.fma(a1, wv, load(row + kx + w * s, s))
-                        a2 = I.fma(a2, wv, load(row + kx + 2 * w * s, s))
-                        a3 = I.fma(a3, wv, load(row + kx + 3 * w * s, s))
+                        a0 = I.fma(a0, wv, vload(p))
+                        a1 = I.fma(a1, wv, vload(p + w))
+                        a2 = I.fma(a2, wv, vload(p + 2 * w))
+                        a3 = I.fma(a3, wv, vload(p + 3 * w))
                     }
                 }
                 vstore(vactivate(I.self, a0, act), out + ox)
@@ -110,11 +152,12 @@ public enum GenericWindow<I: SIMDISA> {
                 vstore(vactivate(I.self, a3, act), out + ox + 3 * w)
                 ox += 4 * w
             }
-            while ox + w <= wo {
+            while s <= 2 && ox + w <= wo {
                 var a0 = V(repeating: bias)
                 for ky in 0..<k {
-                    let row = top + ky * wp + ox * s
-                    for kx in 0..<k { a0 = I.fma(a0, V(repeating: wts[ky * k + kx]), load(row + kx, s)) }
+                    for kx in 0..<k {
+                        a0 = I.fma(a0, V(repeating: wts[ky * k + kx]), vload(t.at(oy * s + ky, kx, s: s) + ox))
+                    }
                 }
                 vstore(vactivate(I.self, a0, act), out + ox)
                 ox += w
@@ -122,8 +165,7 @@ public enum GenericWindow<I: SIMDISA> {
             while ox < wo {
                 var sum = bias
                 for ky in 0..<k {
-                    let row = top + ky * wp + ox * s
-                    for kx in 0..<k { sum += wts[ky * k + kx] * row[kx] }
+                    for kx in 0..<k { sum += wts[ky * k + kx] * t.value(oy * s + ky, ox * s + kx, s: s) }
                 }
                 out[ox] = act.apply(sum)
                 ox += 1
@@ -132,20 +174,18 @@ public enum GenericWindow<I: SIMDISA> {
     }
 
     @inlinable @inline(__always)
-    static func maxPool(_ plane: UnsafeMutablePointer<Float>, _ wp: Int, _ dst: UnsafeMutablePointer<Float>,
-                        _ ho: Int, _ wo: Int, k: Int, s: Int) {
+    static func maxPool(_ t: Taps, _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int, k: Int, s: Int) {
         let w = V.scalarCount
         for oy in 0..<ho {
-            let top = UnsafePointer(plane + oy * s * wp)
             let out = dst + oy * wo
             var ox = 0
-            while ox + 2 * w <= wo {
+            while s <= 2 && ox + 2 * w <= wo {
                 var m0 = V(repeating: -.infinity), m1 = m0
                 for ky in 0..<k {
-                    let row = top + ky * wp + ox * s
                     for kx in 0..<k {
-                        m0 = pointwiseMax(m0, load(row + kx, s))
-                        m1 = pointwiseMax(m1, load(row + kx + w * s, s))
+                        let p = t.at(oy * s + ky, kx, s: s) + ox
+                        m0 = I.max(m0, vload(p))
+                        m1 = I.max(m1, vload(p + w))
                     }
                 }
                 vstore(m0, out + ox); vstore(m1, out + ox + w)
@@ -154,8 +194,7 @@ public enum GenericWindow<I: SIMDISA> {
             while ox < wo {
                 var m = -Float.infinity
                 for ky in 0..<k {
-                    let row = top + ky * wp + ox * s
-                    for kx in 0..<k { m = Swift.max(m, row[kx]) }
+                    for kx in 0..<k { m = Swift.max(m, t.value(oy * s + ky, ox * s + kx, s: s)) }
                 }
                 out[ox] = m
                 ox += 1
@@ -164,17 +203,14 @@ public enum GenericWindow<I: SIMDISA> {
     }
 
     @inlinable @inline(__always)
-    static func avgRow(_ plane: UnsafeMutablePointer<Float>, _ wp: Int, _ out: UnsafeMutablePointer<Float>,
-                       _ oy: Int, _ wo: Int, _ colScale: UnsafeMutablePointer<Float>, _ rowScale: Float,
-                       k: Int, s: Int) {
+    static func avgRow(_ t: Taps, _ out: UnsafeMutablePointer<Float>, _ oy: Int, _ wo: Int,
+                       _ colScale: UnsafeMutablePointer<Float>, _ rowScale: Float, k: Int, s: Int) {
         let w = V.scalarCount
-        let top = UnsafePointer(plane + oy * s * wp)
         var ox = 0
-        while ox + w <= wo {
+        while s <= 2 && ox + w <= wo {
             var acc = V.zero
             for ky in 0..<k {
-                let row = top + ky * wp + ox * s
-                for kx in 0..<k { acc += load(row + kx, s) }
+                for kx in 0..<k { acc += vload(t.at(oy * s + ky, kx, s: s) + ox) }
             }
             let scale: V = vload(UnsafePointer(colScale + ox))
             vstore(acc * scale * rowScale, out + ox)
@@ -183,8 +219,7 @@ public enum GenericWindow<I: SIMDISA> {
         while ox < wo {
             var acc: Float = 0
             for ky in 0..<k {
-                let row = top + ky * wp + ox * s
-                for kx in 0..<k { acc += row[kx] }
+                for kx in 0..<k { acc += t.value(oy * s + ky, ox * s + kx, s: s) }
             }
             out[ox] = acc * colScale[ox] * rowScale
             ox += 1

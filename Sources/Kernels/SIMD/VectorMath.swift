@@ -5,8 +5,8 @@
 @inlinable @inline(__always)
 func vexp<I: SIMDISA>(_: I.Type, _ x: I.V) -> I.V {
     typealias V = I.V
-    let xc = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.3))
-    let n = (xc * V(repeating: 1.442695041) + V(repeating: 0.5)).rounded(.down)
+    let xc = I.min(I.max(x, V(repeating: -87.3)), V(repeating: 88.3))
+    let n = I.floor(xc * V(repeating: 1.442695041) + V(repeating: 0.5))
     var r = I.fma(xc, n, V(repeating: -0.693359375))
     r = I.fma(r, n, V(repeating: 2.12194440e-4))
     var p = V(repeating: 1.9875691500e-4)
@@ -16,9 +16,7 @@ func vexp<I: SIMDISA>(_: I.Type, _ x: I.V) -> I.V {
     p = I.fma(V(repeating: 1.6666665459e-1), p, r)
     p = I.fma(V(repeating: 5.0000001201e-1), p, r)
     p = I.fma(r + 1, p, r * r)  // 1 + r + r²·p
-    // 2^n by bits: adding 1.5·2^23 puts the integer n in the low mantissa bits.
-    let magic = unsafeBitCast(n + V(repeating: 12582912), to: V.MaskStorage.self)
-    let scale = unsafeBitCast((magic &- V.MaskStorage(repeating: 0x4B40_0000 - 127)) &<< 23, to: V.self)
+    let scale = I.exp2i(n)
     return p * scale
 }
 
@@ -33,12 +31,12 @@ func vactivate<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V {
     typealias V = I.V
     switch act {
     case .none: return x
-    case .relu: return pointwiseMax(x, V.zero)
-    case .relu6: return pointwiseMin(pointwiseMax(x, V.zero), V(repeating: 6))
-    case .leakyReLU(let alpha): return x.replacing(with: x * alpha, where: x .< V.zero)
+    case .relu: return I.max(x, V.zero)
+    case .relu6: return I.min(I.max(x, V.zero), V(repeating: 6))
+    case .leakyReLU(let alpha): return alpha <= 1 ? I.max(x, x * alpha) : I.min(x, x * alpha)
     case .silu: return x * vsigmoid(I.self, x)
     case .hardswish:
-        return x * pointwiseMin(pointwiseMax(x + 3, V.zero), V(repeating: 6)) * (1 / 6 as Float)
+        return x * I.min(I.max(x + 3, V.zero), V(repeating: 6)) * (1 / 6 as Float)
     case .sigmoid: return vsigmoid(I.self, x)
     case .tanh: return 2 * vsigmoid(I.self, 2 * x) - 1
     }
