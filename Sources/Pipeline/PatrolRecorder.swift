@@ -82,6 +82,12 @@ public final class PatrolRecorder {
     /// Detections placed by projection, and those that fell back to the vehicle's position.
     public private(set) var projected = 0
     public private(set) var fallbacks = 0
+    /// Seconds a live sample waits for the fix that covers it (live tracks only).
+    public var liveWait: Double = 2.5
+    /// Seed the rules with the store's open cases near the vehicle as it moves (live drives,
+    /// whose extent is not known in advance): every 100 m, the cases within 300 m.
+    public var autoSeed = false
+    private var lastSeedPoint: Coordinate?
     /// Wall-clock instant of the clip's time 0 (for clip-time tracks' dates).
     private var clipEpoch: Date?
 
@@ -135,8 +141,21 @@ public final class PatrolRecorder {
             let f = try image(); frame = f; return f
         }
         clipEpoch = clipEpoch ?? sample.wallClock.addingTimeInterval(-sample.time)
+        var lookup = positions.lookup(pts: sample.time, wallClock: sample.wallClock)
+        if case .afterEnd(let s) = lookup, let live = positions as? LiveTrack, s <= liveWait {
+            // Live fixes arrive a moment after the frames they belong to: wait a little.
+            let deadline = Date().addingTimeInterval(liveWait)
+            let t = sample.wallClock.timeIntervalSince1970
+            while Date() < deadline, (live.endTime ?? -.infinity) < t { usleep(20_000) }
+            lookup = positions.lookup(pts: sample.time, wallClock: sample.wallClock)
+        }
+        if autoSeed, case .fix(let s) = lookup,
+           lastSeedPoint.map({ Earth.distance($0, s.coordinate) > 100 }) ?? true {
+            lastSeedPoint = s.coordinate
+            try seedOpenCases(nearLatitude: s.coordinate.latitude, longitude: s.coordinate.longitude, radius: 300)
+        }
         let fix: TrackSample
-        switch positions.lookup(pts: sample.time, wallClock: sample.wallClock) {
+        switch lookup {
         case .fix(let s): fix = s
         case .beforeStart, .noFixes: unpositioned.beforeTrack += 1; return
         case .afterEnd: unpositioned.afterTrack += 1; return

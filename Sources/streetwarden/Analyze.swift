@@ -37,6 +37,10 @@ struct Analyze: ParsableCommand {
                 startDate = d
             }
             let cfg = try config.map { try StreetWardenConfig.load(path: $0) } ?? StreetWardenConfig()
+            if let gps {  // a bad track is reported before any work starts
+                do { _ = try TrackLoader.track(forClip: clips.first ?? "", explicit: gps, offset: gpsOffset, moving: nil, timeZone: .current) }
+                catch { throw CLIError("--gps \(error)") }
+            }
             let modelPath = try ModelLocator.resolve(model)
             try AnalyzerFactory.check(modelPath: modelPath)
             let store = try CaseStore(path: db)
