@@ -96,7 +96,14 @@ def main(path=os.path.join(REPO, "models", "metrics.json"), out=os.path.join(REP
 Image-level labels (litter, tags) are trained with a multiple-instance loss: the class's image
 score (max over cells of objectness × class) is pushed to the label, while box labels also train
 every cell (positive near box centres, ignored elsewhere inside boxes, negative outside).
-"Unknown" classes of a source get no loss. Each batch of 16 draws sources by fixed shares
+"Unknown" classes of a source get no loss.
+
+Hard negatives: every known-negative image trains all its cells to 0 with a focal loss, and its
+max-over-cells score to 0, so the highest-scoring (hardest) cell of each negative image always
+gets the gradient (online hard-negative mining). Negatives come from clean street photos
+(pedestrians, parked bikes and cars), clean walls, facade photos (for vending and garbage),
+aerial chips (for ads) and empty tidy bins drawn by the synthesizer. Legal shop signs are *not*
+negatives: the only real sign boxes (facades) are the illegal_ad positives (see failure modes). Each batch of 16 draws sources by fixed shares
 (facades 0.15, street-cleanliness 0.17, Malta 0.12, Bogotá 0.10, graffiti 0.12, synthetic 0.34)
 so no source's look dominates.
 
