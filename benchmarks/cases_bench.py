@@ -4,11 +4,11 @@
   batch: `streetwarden analyze` (keyframes, whole process, pinned to one core) on a 1080p 25 fps
          H.264 clip with a 2 s GOP, against the ffmpeg CLI decoding the same keyframes.
   live:  one `streetwarden watch` process pinned to 2 cores holding N 1080p streams that ffmpeg
-         publishes on loopback (UDP, MPEG-TS, stream copy, real-time pace); counts samples per
+         publishes on loopback (MPEG-TS over UDP or TCP, stream copy, real-time pace); counts samples per
          stream against the keyframes sent, and resident memory before and with the streams.
 
 Usage: benchmarks/cases_bench.py batch [--runs 5] [--seconds 120] [--json]
-       benchmarks/cases_bench.py live [--streams 32] [--seconds 60] [--json]
+       benchmarks/cases_bench.py live [--streams 32] [--seconds 60] [--transport udp|tcp] [--json]
 """
 import argparse, json, os, platform, re, resource, signal, statistics, subprocess, sys, tempfile, time, urllib.request
 
@@ -102,7 +102,9 @@ def live(args):
                                    capture_output=True, text=True, check=True).stdout.split()[0])
     tmp = tempfile.mkdtemp(prefix="sw-live-")
     base, mport = 41000, 9470
-    cams = "\n".join(f"  - id: s{i:02d}\n    url: udp://127.0.0.1:{base + i}?fifo_size=10000&overrun_nonfatal=1\n"
+    udp = args.transport == "udp"
+    url = (lambda p: f"udp://127.0.0.1:{p}?fifo_size=10000&overrun_nonfatal=1") if udp else (lambda p: f"tcp://127.0.0.1:{p}?listen=1")
+    cams = "\n".join(f"  - id: s{i:02d}\n    url: {url(base + i)}\n"
                      f"    options: {{buffer_size: 8388608, read_timeout: 4, probesize: 500000, analyzeduration: 1000000}}" for i in range(args.streams))
     cfg = os.path.join(tmp, "live.yaml")
     open(cfg, "w").write(f"metrics: {{port: {mport}}}\ncameras:\n{cams}\n")
@@ -112,18 +114,20 @@ def live(args):
     want = {base + i for i in range(args.streams)}
     for _ in range(300):
         bound = set()
-        for line in open("/proc/net/udp").readlines()[1:]:
-            local = line.split()[1]
-            bound.add(int(local.split(":")[1], 16))
+        for line in open("/proc/net/udp" if udp else "/proc/net/tcp").readlines()[1:]:
+            f = line.split()
+            if udp or f[3] == "0A":  # TCP: LISTEN
+                bound.add(int(f[1].split(":")[1], 16))
         if want <= bound:
             break
         time.sleep(0.1)
     else:
-        sys.exit("watch did not bind every UDP port")
+        sys.exit("watch did not bind every port")
     time.sleep(1)
     rss0 = rss_mb(watch.pid)
-    pubs = [subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", clip, "-c", "copy", "-f", "mpegts",
-                              f"udp://127.0.0.1:{base + i}?pkt_size=1316"]) for i in range(args.streams)]
+    dest = (lambda p: f"udp://127.0.0.1:{p}?pkt_size=1316") if udp else (lambda p: f"tcp://127.0.0.1:{p}")
+    pubs = [subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", clip, "-c", "copy", "-f", "mpegts", dest(base + i)])
+            for i in range(args.streams)]
     peak = rss0
     while any(p.poll() is None for p in pubs):
         time.sleep(1)
@@ -133,7 +137,7 @@ def live(args):
     watch.send_signal(signal.SIGTERM)
     out, _ = watch.communicate(timeout=60)
     samples = [m.get(f"s{i:02d}", {}).get("samples_total", 0) for i in range(args.streams)]
-    res = {"header": header(), "streams": args.streams, "seconds": args.seconds, "keyframes_sent_per_stream": keyframes,
+    res = {"header": header(), "transport": args.transport, "streams": args.streams, "seconds": args.seconds, "keyframes_sent_per_stream": keyframes,
            "samples_per_stream": spread(samples), "streams_with_loss": sum(1 for s in samples if s < keyframes),
            "rss_before_mb": rss0, "rss_peak_mb": peak, "rss_growth_per_stream_mb": (peak - rss0) / args.streams,
            "watch_exit": watch.returncode, "watch_stdout": out.strip(),
@@ -150,6 +154,7 @@ if __name__ == "__main__":
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=None)
     ap.add_argument("--streams", type=int, default=32)
+    ap.add_argument("--transport", choices=["udp", "tcp"], default="udp")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     if a.seconds is None:
