@@ -15,7 +15,7 @@ public struct UnpositionedSamples: Sendable, Equatable {
         guard total > 0 else { return nil }
         var parts: [String] = []
         if beforeTrack > 0 { parts.append("\(beforeTrack) before the track") }
-        if afterTrack > 0 { parts.append("\(afterTrack) after it") }
+        if afterTrack > 0 { parts.append("\(afterTrack) after the track") }
         if inGap > 0 { parts.append("\(inGap) in gaps") }
         return "\(total) sample(s) had no GPS fix (\(parts.joined(separator: ", "))); their detections were not placed"
     }

@@ -22,7 +22,7 @@ final class PatrolCommandTests: XCTestCase {
     func nmea(corrupt: Bool = false) -> String {
         var s = ""
         for i in 0...10 {
-            let minutes = 3.4740 + Double(i) * 0.0026  // ~8 m per second at 22.5° N
+            let minutes = 3.4740 + Double(i) * 0.0026  // ~4.5 m per second at 22.5° N
             let body = String(format: "GPRMC,0800%02d.00,A,2232.5860,N,114%07.4f,E,15.55,90.0,291126,,,A", i, minutes)
             var sum: UInt8 = 0
             for b in body.utf8 { sum ^= b }
