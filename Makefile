@@ -3,12 +3,12 @@ SHELL := /bin/bash
 BIN := .build/release/streetwarden
 DB ?= streetwarden.sqlite
 DEB_PACKAGES := libavcodec-dev libavformat-dev libswscale-dev libavutil-dev pkg-config ffmpeg \
-                libsqlite3-dev sqlite3 fonts-noto-cjk python3
+                libsqlite3-dev sqlite3 fonts-noto-cjk chromium python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTHON ?= python3
 VENV := .venv
 
-.PHONY: deps build run test clips train bench clean
+.PHONY: deps build run test clips train bench clean fuzz
 
 ## deps: install the Debian packages the build and tests need, when missing.
 deps:
@@ -31,7 +31,7 @@ clips: build
 ## run: analyze the sample clips with the default model into an embedded SQLite file and print the cases.
 run: clips
 	@if $(BIN) help analyze >/dev/null 2>&1; then \
-	  $(BIN) analyze clips/generated/*.mp4 --db $(DB) && $(BIN) cases list --db $(DB); \
+	  $(BIN) analyze clips/generated/*.mp4 --db $(DB) --config clips/samples.yaml && $(BIN) cases list --db $(DB); \
 	else \
 	  for f in clips/generated/*.mp4; do $(BIN) bench decode "$$f" --mode keyframes; done; \
 	fi
@@ -46,6 +46,20 @@ train: deps
 	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r training/requirements.txt
 	$(VENV)/bin/python training/train.py
+
+## fuzz: libFuzzer + ASan on the model loader for FUZZ_SECONDS (see Fuzz/README.md).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := .build-fuzz
+fuzz:
+	swift build --target NN --build-path $(FUZZ_BUILD) -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+	mkdir -p $(FUZZ_BUILD)/corpus
+	$(PYTHON) Fuzz/make_seed.py Tests/NNTests/Fixtures/ops_zoo $(FUZZ_BUILD)/corpus/ops_zoo
+	$(PYTHON) Fuzz/make_seed.py Tests/NNTests/Fixtures/tiny_fastestdet $(FUZZ_BUILD)/corpus/tiny_fastestdet
+	swiftc -sanitize=fuzzer,address -parse-as-library -I $(FUZZ_BUILD)/debug/Modules \
+	  -Xcc -fmodule-map-file=$(FUZZ_BUILD)/debug/CPUFeatures.build/module.modulemap -Xcc -ISources/CPUFeatures/include \
+	  Fuzz/ModelFuzzer.swift $(FUZZ_BUILD)/debug/{Kernels,KernelsAVX2,KernelsAVX512,KernelsDispatch,CPUFeatures,NN}.build/*.o \
+	  -o $(FUZZ_BUILD)/model-fuzzer
+	$(FUZZ_BUILD)/model-fuzzer -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -max_len=400000 $(FUZZ_BUILD)/corpus
 
 clean:
 	rm -rf .build

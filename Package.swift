@@ -34,10 +34,17 @@ targets += [
 
 // MARK: - Inference engine
 targets += [
+    // Generic @inlinable kernels + reference twins; the ISA targets specialize them with
+    // their own -target-cpu. AVX-512 code lives only in KernelsAVX512, reached after CPUID.
+    .target(name: "CPUFeatures", path: "Sources/CPUFeatures"),
     .target(name: "Kernels", dependencies: [], swiftSettings: portableFlags),
-    .target(name: "NN", dependencies: ["Kernels"], swiftSettings: portableFlags),
-    .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-    .testTarget(name: "NNTests", dependencies: ["NN"]),
+    .target(name: "KernelsAVX2", dependencies: ["Kernels"], swiftSettings: avx2Flags),
+    .target(name: "KernelsAVX512", dependencies: ["Kernels"], swiftSettings: avx512Flags),
+    .target(name: "KernelsDispatch", dependencies: ["Kernels", "KernelsAVX2", "KernelsAVX512", "CPUFeatures"],
+            swiftSettings: portableFlags),
+    .target(name: "NN", dependencies: ["Kernels", "KernelsDispatch"], swiftSettings: portableFlags),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsDispatch"]),
+    .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
 ]
 
 // MARK: - Detection (model output → regions)
@@ -59,7 +66,7 @@ targets += [
 // MARK: - Pipeline and command line
 targets += [
     .target(name: "Pipeline", dependencies: [
-        "VideoIO", "Detection", "Rules", "CaseStore", "Geo",
+        "VideoIO", "NN", "Detection", "Rules", "CaseStore", "Geo",
         .product(name: "Yams", package: "Yams"),
     ]),
     .executableTarget(name: "streetwarden", dependencies: [
@@ -67,7 +74,7 @@ targets += [
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-    .testTarget(name: "CLITests", dependencies: []),
+    .testTarget(name: "CLITests", dependencies: ["CaseStore"]),
 ]
 
 let package = Package(

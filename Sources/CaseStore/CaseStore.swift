@@ -1,1 +1,390 @@
-// CaseStore: placeholder until its layer lands.
+import Foundation
+import GRDB
+
+/// Errors from the case store, with the database's path and SQLite's message.
+public struct CaseStoreError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The SQLite case store: sources, runs, events, evidence and cases. WAL mode, foreign keys on,
+/// migrations by id. Safe to use from many threads and many processes at once: writes are
+/// immediate transactions that wait (up to `busyTimeout`) instead of failing with "database is
+/// locked". Every write is one transaction, so a `kill -9` leaves the database consistent.
+public final class CaseStore: @unchecked Sendable {
+    let db: any DatabaseWriter
+    /// Folder that evidence paths are relative to; nil for an in-memory store.
+    public let folder: URL?
+    /// The database file, or ":memory:".
+    public let path: String
+
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    public init(path: String, busyTimeout: TimeInterval = 60) throws {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(busyTimeout)
+        let url = URL(fileURLWithPath: path)
+        self.path = url.path
+        self.folder = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            db = try Self.openMigrated(path: url.path, configuration: config)
+        } catch let e as DatabaseError {
+            throw CaseStoreError("cannot open database \(path): \(e.message ?? e.description)")
+        } catch {
+            throw CaseStoreError("cannot open database \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Opens the pool and migrates it. Processes that open a new file at the same moment race
+    /// to migrate it (GRDB checks and applies migrations in separate steps, and switching to WAL
+    /// takes a lock that the busy timeout does not cover): the loser's transaction rolls back
+    /// ("table … already exists", "database is locked"), so it waits briefly and tries again,
+    /// and then finds the migrations applied.
+    static func openMigrated(path: String, configuration: Configuration) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try Schema.migrator.migrate(pool)
+                return pool
+            } catch let e as DatabaseError where attempt < 40 && Self.isMigrationRace(e) {
+                attempt += 1
+                usleep(UInt32(20_000 + 10_000 * min(attempt, 10)))
+            }
+        }
+    }
+
+    static func isMigrationRace(_ e: DatabaseError) -> Bool {
+        if e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED { return true }
+        let m = e.message ?? ""
+        return m.contains("already exists") || m.contains("duplicate column")
+    }
+
+    /// An in-memory store (tests, dry runs).
+    public init(inMemory: Void = ()) throws {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        let queue = try DatabaseQueue(configuration: config)
+        try Schema.migrator.migrate(queue)
+        db = queue
+        folder = nil
+        path = ":memory:"
+    }
+
+    /// The journal mode in effect ("wal" for a file).
+    public func journalMode() throws -> String {
+        try db.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// Ids of the applied migrations, in order.
+    public func appliedMigrations() throws -> [String] {
+        try db.read { try Schema.migrator.appliedMigrations($0) }
+    }
+
+    func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do { return try body() }
+        catch let e as DatabaseError { throw CaseStoreError("\(what) in \(path): \(e.message ?? e.description)") }
+    }
+
+    // MARK: Sources and runs
+
+    /// Inserts the source if its key is new; returns its id either way.
+    @discardableResult
+    public func upsertSource(_ s: SourceInfo) throws -> Int64 {
+        try wrap("cannot store source \(s.uri)") {
+            try db.write { db in
+                try db.execute(sql: """
+                    INSERT INTO sources (key, kind, uri, camera_id, name, address, latitude, longitude, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(key) DO UPDATE SET uri = excluded.uri, camera_id = excluded.camera_id,
+                      name = excluded.name, address = excluded.address,
+                      latitude = excluded.latitude, longitude = excluded.longitude
+                    """, arguments: [s.key, s.kind.rawValue, s.uri, s.cameraID, s.name, s.address, s.latitude, s.longitude, Date()])
+                return try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE key = ?", arguments: [s.key])!
+            }
+        }
+    }
+
+    /// Starts a run; earlier runs of the same source still marked running (killed) become interrupted.
+    public func beginRun(sourceID: Int64, model: String?, configDigest: String?) throws -> Int64 {
+        try wrap("cannot start a run") {
+            try db.write { db in
+                try db.execute(sql: "UPDATE runs SET status = 'interrupted' WHERE source_id = ? AND status = 'running'", arguments: [sourceID])
+                try db.execute(sql: "INSERT INTO runs (source_id, started_at, status, model, config_digest) VALUES (?, ?, 'running', ?, ?)",
+                               arguments: [sourceID, Date(), model, configDigest])
+                return db.lastInsertedRowID
+            }
+        }
+    }
+
+    /// Records progress (frames decoded, samples analysed, media seconds covered).
+    public func updateRun(id: Int64, frames: Int, samples: Int, mediaSeconds: Double) throws {
+        try wrap("cannot update run \(id)") {
+            try db.write { db in
+                try db.execute(sql: "UPDATE runs SET frames = ?, samples = ?, media_seconds = ? WHERE id = ?",
+                               arguments: [frames, samples, mediaSeconds, id])
+            }
+        }
+    }
+
+    /// Ends a run with `status` ("complete", "failed", "stopped").
+    public func finishRun(id: Int64, status: String, frames: Int, samples: Int, mediaSeconds: Double, error: String? = nil) throws {
+        try wrap("cannot finish run \(id)") {
+            try db.write { db in
+                try db.execute(sql: """
+                    UPDATE runs SET status = ?, finished_at = ?, frames = ?, samples = ?, media_seconds = ?, error = ? WHERE id = ?
+                    """, arguments: [status, Date(), frames, samples, mediaSeconds, error, id])
+            }
+        }
+    }
+
+    public func runs(sourceID: Int64? = nil) throws -> [RunRecord] {
+        try db.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM runs \(sourceID == nil ? "" : "WHERE source_id = ?") ORDER BY id",
+                                        arguments: sourceID.map { [$0] } ?? [])
+            return rows.map { r in
+                RunRecord(id: r["id"], sourceID: r["source_id"], status: r["status"], startedAt: r["started_at"],
+                          finishedAt: r["finished_at"], frames: r["frames"], samples: r["samples"],
+                          mediaSeconds: r["media_seconds"], error: r["error"])
+            }
+        }
+    }
+
+    /// Whether a source already has a complete run (a re-run may skip it).
+    public func hasCompleteRun(sourceKey: String) throws -> Bool {
+        try db.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM runs JOIN sources ON sources.id = runs.source_id
+                               WHERE sources.key = ? AND runs.status = 'complete')
+                """, arguments: [sourceKey]) ?? false
+        }
+    }
+
+    // MARK: Events and cases
+
+    /// Whether an event with this key is already stored.
+    public func eventExists(key: String) throws -> Bool {
+        try db.read { try Bool.fetchOne($0, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE key = ?)", arguments: [key]) ?? false }
+    }
+
+    /// Stores one occurrence with its evidence, linking it to an earlier case at the same place
+    /// or opening a new one, in one transaction. Idempotent: an event whose key is stored already
+    /// changes nothing.
+    @discardableResult
+    public func record(_ e: NewEvent, link: LinkPolicy = LinkPolicy()) throws -> RecordResult {
+        try wrap("cannot store event \(e.key)") {
+            try db.write { db in
+                if let row = try Row.fetchOne(db, sql: "SELECT id, case_id FROM events WHERE key = ?", arguments: [e.key]) {
+                    return RecordResult(eventID: row["id"], caseID: row["case_id"], inserted: false, newCase: false)
+                }
+                let now = Date()
+                var caseID = try Self.linkedCase(db, e, link)
+                let newCase = caseID == nil
+                if caseID == nil {
+                    try db.execute(sql: """
+                        INSERT INTO cases (category, code, code_name, status, site, source_id, zone_id, x1, y1, x2, y2,
+                          first_seen, last_seen, occurrences, address, latitude, longitude, heading, created_at, updated_at)
+                        VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [e.category, e.code.code, e.code.name, e.site, e.sourceID, e.zoneID,
+                                         e.box.x1, e.box.y1, e.box.x2, e.box.y2, e.firstSeen.date, e.lastSeen.date,
+                                         e.address, e.latitude, e.longitude, e.heading, now, now])
+                    caseID = db.lastInsertedRowID
+                }
+                try db.execute(sql: """
+                    INSERT INTO events (key, run_id, source_id, case_id, category, zone_id, score, x1, y1, x2, y2,
+                      first_seen_pts, violation_pts, last_seen_pts, first_seen, violation_at, last_seen, latitude, longitude, heading)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [e.key, e.runID, e.sourceID, caseID, e.category, e.zoneID, e.score,
+                                     e.box.x1, e.box.y1, e.box.x2, e.box.y2,
+                                     e.firstSeen.pts, e.violation.pts, e.lastSeen.pts,
+                                     e.firstSeen.date, e.violation.date, e.lastSeen.date, e.latitude, e.longitude, e.heading])
+                let eventID = db.lastInsertedRowID
+                for f in e.evidence {
+                    try db.execute(sql: "INSERT INTO evidence (event_id, kind, path, sha256, width, height, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   arguments: [eventID, f.kind.rawValue, f.path, f.sha256, f.width, f.height, f.bytes])
+                }
+                try Self.refreshCase(db, caseID!, box: e.box, now: now)
+                return RecordResult(eventID: eventID, caseID: caseID!, inserted: true, newCase: newCase)
+            }
+        }
+    }
+
+    /// Moves an event's last sighting forward (never back) and marks it ended if `ended`.
+    public func updateEvent(key: String, lastSeen: Moment, ended: Bool) throws {
+        try wrap("cannot update event \(key)") {
+            try db.write { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT id, case_id, last_seen_pts FROM events WHERE key = ?", arguments: [key]) else { return }
+                let caseID: Int64 = row["case_id"]
+                if lastSeen.pts > row["last_seen_pts"] as Double {
+                    try db.execute(sql: "UPDATE events SET last_seen_pts = ?, last_seen = ? WHERE key = ?",
+                                   arguments: [lastSeen.pts, lastSeen.date, key])
+                }
+                if ended { try db.execute(sql: "UPDATE events SET ended = 1 WHERE key = ?", arguments: [key]) }
+                try Self.refreshCase(db, caseID, box: nil, now: Date())
+            }
+        }
+    }
+
+    /// The earlier case this occurrence recurs in, if any: same category, same site (or, when
+    /// both have coordinates, within the radius), not closed, seen within the window, best overlap.
+    static func linkedCase(_ db: Database, _ e: NewEvent, _ link: LinkPolicy) throws -> Int64? {
+        let since = e.firstSeen.date.addingTimeInterval(-link.window)
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT id, x1, y1, x2, y2, latitude, longitude, site FROM cases
+            WHERE category = ? AND status != 'closed' AND last_seen >= ?
+              AND (site = ? OR (? IS NOT NULL AND latitude IS NOT NULL))
+            """, arguments: [e.category, since, e.site, e.latitude])
+        var best: (Int64, Double)?
+        for r in rows {
+            let score: Double
+            if let lat = e.latitude, let lon = e.longitude, let clat = r["latitude"] as Double?, let clon = r["longitude"] as Double? {
+                let d = Self.metres(lat, lon, clat, clon)
+                guard d <= link.radiusMetres else { continue }
+                score = 2 - d / max(link.radiusMetres, 1e-9) // any in-radius match beats an IoU match
+            } else {
+                guard (r["site"] as String) == e.site else { continue }
+                let iou = e.box.iou(StoredBox(x1: r["x1"], y1: r["y1"], x2: r["x2"], y2: r["y2"]))
+                guard iou >= link.minIoU else { continue }
+                score = iou
+            }
+            if best == nil || score > best!.1 { best = (r["id"], score) }
+        }
+        return best?.0
+    }
+
+    /// Great-circle distance in metres (haversine, mean Earth radius).
+    public static func metres(_ lat1: Double, _ lon1: Double, _ lat2: Double, _ lon2: Double) -> Double {
+        let r = 6_371_008.8, rad = Double.pi / 180
+        let dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad
+        let a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2)
+        return 2 * r * asin(min(1, sqrt(a)))
+    }
+
+    /// Recomputes a case's occurrences and first/last seen from its events (idempotent).
+    static func refreshCase(_ db: Database, _ id: Int64, box: StoredBox?, now: Date) throws {
+        try db.execute(sql: """
+            UPDATE cases SET
+              occurrences = (SELECT COUNT(*) FROM events WHERE case_id = :id),
+              first_seen = (SELECT MIN(first_seen) FROM events WHERE case_id = :id),
+              last_seen = (SELECT MAX(last_seen) FROM events WHERE case_id = :id),
+              updated_at = :now
+            WHERE id = :id
+            """, arguments: ["id": id, "now": now])
+        if let b = box {
+            try db.execute(sql: "UPDATE cases SET x1 = ?, y1 = ?, x2 = ?, y2 = ? WHERE id = ?", arguments: [b.x1, b.y1, b.x2, b.y2, id])
+        }
+    }
+
+    /// Changes a case's status along the workflow; throws naming both statuses when not allowed.
+    public func setStatus(caseID: Int64, to status: CaseStatus, note: String? = nil) throws {
+        try wrap("cannot change case \(caseID)") {
+            try db.write { db in
+                guard let cur = try String.fetchOne(db, sql: "SELECT status FROM cases WHERE id = ?", arguments: [caseID]) else {
+                    throw CaseStoreError("no case \(caseID) in \(path)")
+                }
+                let from = CaseStatus(rawValue: cur) ?? .new
+                guard from.next.contains(status) else {
+                    let allowed = from.next.map(\.rawValue).joined(separator: ", ")
+                    throw CaseStoreError("case \(caseID) is \(from.rawValue): cannot become \(status.rawValue) (allowed: \(allowed.isEmpty ? "none" : allowed))")
+                }
+                let now = Date()
+                try db.execute(sql: "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?", arguments: [status.rawValue, now, caseID])
+                try db.execute(sql: "INSERT INTO case_status_changes (case_id, from_status, to_status, note, changed_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [caseID, from.rawValue, status.rawValue, note, now])
+            }
+        }
+    }
+
+    // MARK: Queries
+
+    /// Cases, newest first by first sighting; filtered by status and category when given.
+    public func cases(status: CaseStatus? = nil, category: String? = nil) throws -> [CaseRecord] {
+        try db.read { db in
+            var sql = """
+                SELECT cases.*, sources.uri AS source_uri, COALESCE(sources.camera_id, sources.uri) AS source_name
+                FROM cases JOIN sources ON sources.id = cases.source_id
+                """
+            var conds: [String] = [], args: [any DatabaseValueConvertible] = []
+            if let s = status { conds.append("cases.status = ?"); args.append(s.rawValue) }
+            if let c = category { conds.append("cases.category = ?"); args.append(c) }
+            if !conds.isEmpty { sql += " WHERE " + conds.joined(separator: " AND ") }
+            sql += " ORDER BY cases.id"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Self.caseRecord(db, $0) }
+        }
+    }
+
+    public func caseRecord(id: Int64) throws -> CaseRecord? {
+        try db.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT cases.*, sources.uri AS source_uri, COALESCE(sources.camera_id, sources.uri) AS source_name
+                FROM cases JOIN sources ON sources.id = cases.source_id WHERE cases.id = ?
+                """, arguments: [id]).map { try Self.caseRecord(db, $0) }
+        }
+    }
+
+    static func caseRecord(_ db: Database, _ r: Row) throws -> CaseRecord {
+        let id: Int64 = r["id"]
+        let ev = try Row.fetchAll(db, sql: """
+            SELECT evidence.* FROM evidence JOIN events ON events.id = evidence.event_id
+            WHERE events.case_id = ? ORDER BY events.id, evidence.id
+            """, arguments: [id]).map(evidenceFile)
+        return CaseRecord(id: id, category: r["category"], code: r["code"], codeName: r["code_name"],
+                          status: CaseStatus(rawValue: r["status"]) ?? .new, site: r["site"], sourceID: r["source_id"],
+                          source: r["source_name"], sourceURI: r["source_uri"], zoneID: r["zone_id"],
+                          box: StoredBox(x1: r["x1"], y1: r["y1"], x2: r["x2"], y2: r["y2"]),
+                          firstSeen: r["first_seen"], lastSeen: r["last_seen"], occurrences: r["occurrences"],
+                          address: r["address"], latitude: r["latitude"], longitude: r["longitude"], heading: r["heading"],
+                          evidence: ev)
+    }
+
+    static func evidenceFile(_ r: Row) -> EvidenceFile {
+        EvidenceFile(kind: EvidenceFile.Kind(rawValue: r["kind"]) ?? .frame, path: r["path"], sha256: r["sha256"],
+                     width: r["width"], height: r["height"], bytes: r["bytes"])
+    }
+
+    /// Occurrences of a case (or all events when nil), in order.
+    public func events(caseID: Int64? = nil) throws -> [EventRecord] {
+        try db.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM events \(caseID == nil ? "" : "WHERE case_id = ?") ORDER BY id",
+                                        arguments: caseID.map { [$0] } ?? [])
+            return try rows.map { r in
+                let id: Int64 = r["id"]
+                let ev = try Row.fetchAll(db, sql: "SELECT * FROM evidence WHERE event_id = ? ORDER BY id", arguments: [id]).map(Self.evidenceFile)
+                return EventRecord(id: id, key: r["key"], caseID: r["case_id"], runID: r["run_id"], category: r["category"],
+                                   zoneID: r["zone_id"], score: r["score"],
+                                   box: StoredBox(x1: r["x1"], y1: r["y1"], x2: r["x2"], y2: r["y2"]),
+                                   firstSeen: Moment(pts: r["first_seen_pts"], date: r["first_seen"]),
+                                   violation: Moment(pts: r["violation_pts"], date: r["violation_at"]),
+                                   lastSeen: Moment(pts: r["last_seen_pts"], date: r["last_seen"]),
+                                   ended: r["ended"], latitude: r["latitude"], longitude: r["longitude"], evidence: ev)
+            }
+        }
+    }
+
+    /// Status changes of a case, oldest first: (from, to, note, when).
+    public func statusHistory(caseID: Int64) throws -> [(from: String, to: String, note: String?, at: Date)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM case_status_changes WHERE case_id = ? ORDER BY id", arguments: [caseID])
+                .map { ($0["from_status"], $0["to_status"], $0["note"], $0["changed_at"]) }
+        }
+    }
+
+    /// Sources known to the store: (id, key, uri, camera id).
+    public func sources() throws -> [(id: Int64, key: String, uri: String, cameraID: String?)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, key, uri, camera_id FROM sources ORDER BY id").map { ($0["id"], $0["key"], $0["uri"], $0["camera_id"]) }
+        }
+    }
+
+    /// Runs SQLite's integrity and foreign-key checks; returns the problems found (empty when sound).
+    public func check() throws -> [String] {
+        try db.read { db in
+            var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            problems += try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { "foreign key: \($0)" }
+            let orphanCases = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE occurrences != (SELECT COUNT(*) FROM events WHERE case_id = cases.id)") ?? 0
+            if orphanCases > 0 { problems.append("\(orphanCases) case(s) with a stale occurrence count") }
+            return problems
+        }
+    }
+}

@@ -1,7 +1,81 @@
 import ArgumentParser
+import CaseStore
+import Foundation
+import Pipeline
+import VideoIO
 
-// Placeholder until its layer lands; replaced by the owning issue's work.
 struct Analyze: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "analyze", abstract: "Analyze recorded clips into the case store.")
-    func run() throws { throw ValidationError("'analyze' is not available in this build yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyze recorded clips into the case store.",
+        discussion: """
+        Each clip is decoded in-process (keyframes by default), run through the detector and the rules \
+        (zones, dwell, hysteresis), and every violation is stored once with its evidence. Re-running a clip \
+        never duplicates its events; a clip whose last run completed is skipped (use --force to redo it).
+        """)
+
+    @Argument(help: "Video files to analyze.") var clips: [String]
+    @Option(help: "The SQLite case store (created if missing).") var db: String = "streetwarden.sqlite"
+    @Option(help: "Camera config (YAML, see docs/config.md).") var config: String?
+    @Option(help: "Model file (default: models/streetwarden-v1.json, or STREETWARDEN_MODEL).") var model: String?
+    @Option(help: "Clips analysed in parallel.") var jobs: Int = 1
+    @Option(help: "Wall-clock time of each clip's start (ISO 8601), for schedules; default: the clip's creation time.")
+    var start: String?
+    @Option(help: "GPS track of a patrol drive (GPX, NMEA, CSV or SRT telemetry): the clips are analysed as from a moving camera (docs/patrol.md).")
+    var gps: String?
+    @Option(name: .customLong("gps-offset"), help: "Seconds added to the track's times, for clock skew (positive: the GPS clock is behind the camera's).")
+    var gpsOffset: Double?
+    @Flag(help: "Print a machine-readable summary (JSON) instead of lines.") var json = false
+    @Flag(help: "Analyze clips again even if a complete run exists.") var force = false
+
+    func run() throws {
+        try reportErrors {
+            guard jobs >= 1 else { throw CLIError("--jobs must be at least 1") }
+            var startDate: Date?
+            if let s = start {
+                guard let d = VideoSourceOptions.parseDate(s) else { throw CLIError("--start \(s): not an ISO 8601 date-time") }
+                startDate = d
+            }
+            let cfg = try config.map { try StreetWardenConfig.load(path: $0) } ?? StreetWardenConfig()
+            if gpsOffset != nil && gps == nil && !cfg.cameras.contains(where: { $0.moving != nil }) && cfg.defaults.moving == nil {
+                throw CLIError("--gps-offset needs a track: give --gps TRACK or a moving camera in the config")
+            }
+            if let o = gpsOffset, !o.isFinite || abs(o) > 86_400 { throw CLIError("--gps-offset \(o): must be within ±86400 seconds") }
+            if let gps {  // a bad track is reported before any work starts
+                do { _ = try TrackLoader.track(forClip: clips.first ?? "", explicit: gps, offset: gpsOffset, moving: nil, timeZone: .current) }
+                catch { throw CLIError("--gps \(error)") }
+            }
+            let modelPath = try ModelLocator.resolve(model)
+            try AnalyzerFactory.check(modelPath: modelPath)
+            let store = try CaseStore(path: db)
+            let runner = BatchRunner(store: store, config: cfg, jobs: jobs) { try AnalyzerFactory.make(modelPath: modelPath) }
+            runner.start = startDate
+            runner.force = force
+            runner.gps = gps
+            runner.gpsOffset = gpsOffset
+            let bar = ProgressBar(clips: clips.count, enabled: isatty(2) == 1 && !json)
+            runner.onProgress = { i, t, d in bar.update(clip: i, seconds: t, duration: d) }
+            runner.onClipDone = { i, s in
+                if !json {
+                    bar.end()
+                    print(s.line)
+                    fflush(stdout)
+                }
+                bar.clipFinished(i)
+            }
+            let results = runner.run(clips: clips)
+            bar.end()
+            if json {
+                print(CaseFormatter.json(results.map(\.jsonObject)))
+            } else {
+                let total = results.reduce(0) { $0 + $1.occurrences }
+                let failed = results.filter { $0.status == .failed }.count
+                print("\(results.count) clip(s), \(total) new occurrence(s), \(failed) failed; database \(db)")
+            }
+            if let f = results.first(where: { $0.status == .failed }) {
+                if json { FileHandle.standardError.write(Data("error: \(f.clip): \(f.error ?? "")\n".utf8)) }
+                throw ExitCode(1)
+            }
+        }
+    }
 }

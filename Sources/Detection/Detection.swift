@@ -1,1 +1,0 @@
-// Detection: placeholder until its layer lands.

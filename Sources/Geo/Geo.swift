@@ -1,1 +1,0 @@
-// Geo: placeholder until its layer lands.

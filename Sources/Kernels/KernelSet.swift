@@ -1,0 +1,78 @@
+/// The function table of one kernel path. Built once; the NN layer picks one at start-up
+/// (or takes an override) and passes it to every op.
+public struct KernelSet: @unchecked Sendable {
+    public let path: KernelPath
+    /// Floats per vector (1 for the reference path).
+    public let vectorWidth: Int
+    public let gemm: (GemmArgs) -> Void
+    public let window: (WindowArgs) -> Void
+    public let activate: (UnsafeMutablePointer<Float>, Int, Activation) -> Void
+    public let add: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Activation) -> Void
+    public let globalAveragePool: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
+    public let softmax: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
+
+    public init(path: KernelPath, vectorWidth: Int,
+                gemm: @escaping (GemmArgs) -> Void,
+                window: @escaping (WindowArgs) -> Void,
+                activate: @escaping (UnsafeMutablePointer<Float>, Int, Activation) -> Void,
+                add: @escaping (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Activation) -> Void,
+                globalAveragePool: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void,
+                softmax: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void) {
+        self.path = path; self.vectorWidth = vectorWidth; self.gemm = gemm; self.window = window
+        self.activate = activate; self.add = add; self.globalAveragePool = globalAveragePool
+        self.softmax = softmax
+    }
+
+    /// The table of the generic SIMD kernels instantiated for `isa`. Call this from a module
+    /// built with that ISA's target flags: the kernels are specialized there.
+    @inlinable
+    public static func simd<I: SIMDISA>(_ isa: I.Type, path: KernelPath) -> KernelSet {
+        KernelSet(path: path, vectorWidth: I.V.scalarCount,
+                  gemm: { GenericGEMM<I>.gemm($0) },
+                  window: { GenericWindow<I>.run($0) },
+                  activate: { GenericElementwise<I>.activate($0, $1, $2) },
+                  add: { GenericElementwise<I>.add($0, $1, $2, $3, $4) },
+                  globalAveragePool: { GenericElementwise<I>.globalAveragePool($0, $1, $2, $3) },
+                  softmax: { GenericElementwise<I>.softmax($0, $1, $2, $3) })
+    }
+
+    /// Portable SIMD (4-wide, no FMA), built without target flags.
+    public static let portable = KernelSet.simd(PortableISA.self, path: .portable)
+
+    /// Plain loops for every entry (the packed GEMM included), the twin of all paths.
+    public static let reference = KernelSet(
+        path: .reference, vectorWidth: 1,
+        gemm: { g in
+            let r = gemmRowsPerTile
+            for m in 0..<g.m {
+                let panel = g.a + (m / r) * g.k * r
+                for j in g.columns {
+                    var sum = g.bias[m]
+                    for kk in 0..<g.k { sum += panel[kk * r + m % r] * g.b[kk * g.ldb + j] }
+                    g.c[m * g.ldc + j] = g.activation.apply(sum)
+                }
+            }
+        },
+        window: referenceWindow,
+        activate: { Reference.activate($0, count: $1, $2) },
+        add: { Reference.add($0, $1, count: $3, activation: $4, output: $2) },
+        globalAveragePool: { Reference.globalAveragePool(input: $0, channels: $2, planeSize: $3, output: $1) },
+        softmax: { Reference.softmax(input: $0, channels: $2, planeSize: $3, output: $1) })
+}
+
+/// The window job (depthwise conv or pooling) with the reference loops.
+@usableFromInline
+func referenceWindow(_ a: WindowArgs) {
+    var g = a.geometry
+    let c0 = a.channelRange.lowerBound, n = a.channelRange.count
+    let plane = g.height * g.width, outPlane = g.outHeight * g.outWidth
+    g.inChannels = n; g.outChannels = n; g.groups = n
+    let input = a.input + c0 * plane, output = a.output + c0 * outPlane
+    if let kind = a.pool {
+        Reference.pool(input: input, geometry: g, kind: kind, output: output)
+    } else if let weights = a.weights {
+        Reference.conv2d(input: input, weights: weights + c0 * g.kernel * g.kernel,
+                         bias: a.bias.map { $0 + c0 }, geometry: g,
+                         activation: a.activation, output: output)
+    }
+}

@@ -1,1 +1,0 @@
-// Kernels: placeholder until its layer lands.

@@ -1,0 +1,179 @@
+/// A 2-D convolution ready to run: weights in PyTorch's `[O, I/groups, k, k]` order (batch
+/// norm already folded in), repacked once here for the GEMM micro-kernel (or kept per
+/// channel for depthwise), with an optional fused activation.
+public final class Conv2D {
+    public let geometry: ConvGeometry
+    public let activation: Activation
+    /// Unpacked weights and biases, used by the reference path.
+    public let weights: [Float]
+    public let bias: [Float]
+    private let packed: [[Float]]
+    private let paddedBias: [[Float]]
+    private let needsIm2col: Bool
+    private var im2col: [Float]
+    private var scratch = WindowScratch()
+
+    public init(weights: [Float], bias: [Float]?, geometry g: ConvGeometry, activation: Activation) {
+        precondition(g.problem == nil, "bad convolution \(g): \(g.problem ?? "")")
+        precondition(weights.count == g.weightCount, "conv \(g) needs \(g.weightCount) weights, got \(weights.count)")
+        self.geometry = g
+        self.activation = activation
+        self.weights = weights
+        let fullBias = bias ?? [Float](repeating: 0, count: g.outChannels)
+        precondition(fullBias.count == g.outChannels)
+        self.bias = fullBias
+        needsIm2col = !(g.kernel == 1 && g.stride == 1 && g.padding == 0)
+        if g.isDepthwise {
+            packed = []; paddedBias = []; im2col = []
+            return
+        }
+        let coutG = g.outChannels / g.groups
+        let kDim = g.inChannels / g.groups * g.kernel * g.kernel
+        let r = gemmRowsPerTile
+        var packs: [[Float]] = [], biases: [[Float]] = []
+        weights.withUnsafeBufferPointer { w in
+            for group in 0..<g.groups {
+                packs.append(packGemmWeights(w.baseAddress! + group * coutG * kDim, m: coutG, k: kDim))
+                var b = [Float](repeating: 0, count: (coutG + r - 1) / r * r)
+                for i in 0..<coutG { b[i] = fullBias[group * coutG + i] }
+                biases.append(b)
+            }
+        }
+        packed = packs; paddedBias = biases
+        let band = Conv2D.bandRows(g)
+        im2col = needsIm2col ? [Float](repeating: 0, count: kDim * (band * g.outWidth + 8)) : []
+    }
+
+    public var flops: Int { geometry.flops }
+
+    /// Runs on one image. `output` holds `outChannels × outHeight × outWidth` floats.
+    /// Not reentrant: one call at a time per instance (the im2col buffer is shared).
+    /// `outputChannelStride` (floats between output channel planes, default one plane) lets
+    /// a convolution write straight into its place in a concatenated, shuffled tensor.
+    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                    kernels: KernelSet, threads: Int = 1, outputChannelStride: Int? = nil) {
+        let g = geometry
+        let ldc = outputChannelStride ?? g.outHeight * g.outWidth
+        let plane = g.outHeight * g.outWidth
+        if ldc != plane && (g.isDepthwise || kernels.path == .reference) {
+            // Paths without a strided store: compute contiguously, then scatter the planes.
+            var tmp = [Float](repeating: 0, count: g.outChannels * plane)
+            tmp.withUnsafeMutableBufferPointer { t in
+                run(input: input, output: t.baseAddress!, kernels: kernels, threads: threads)
+                for c in 0..<g.outChannels { (output + c * ldc).update(from: t.baseAddress! + c * plane, count: plane) }
+            }
+            return
+        }
+        if kernels.path == .reference {
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    Reference.conv2d(input: input, weights: w.baseAddress!, bias: b.baseAddress!,
+                                     geometry: g, activation: activation, output: output)
+                }
+            }
+            return
+        }
+        if g.isDepthwise {
+            let per = windowScratchCount(g)
+            let base = scratch.reserve(per * Swift.max(1, threads))
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    parallelChunks(g.inChannels, threads: threads) { range, chunk in
+                        var args = WindowArgs(input: input, output: output, geometry: g, channelRange: range,
+                                              weights: w.baseAddress!, bias: b.baseAddress!,
+                                              activation: activation, pool: nil)
+                        args.scratch = base + per * chunk
+                        kernels.window(args)
+                    }
+                }
+            }
+            return
+        }
+        let cinG = g.inChannels / g.groups, coutG = g.outChannels / g.groups
+        let kDim = cinG * g.kernel * g.kernel
+        let n = plane
+        let inPlane = g.height * g.width
+        for group in 0..<g.groups {
+            let src = input + group * cinG * inPlane
+            let dst = output + group * coutG * ldc
+            let gemm = { (b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, columns: Int) in
+                self.packed[group].withUnsafeBufferPointer { a in
+                    self.paddedBias[group].withUnsafeBufferPointer { bias in
+                        parallelChunks(columns, threads: threads, granule: 64) { cols, _ in
+                            kernels.gemm(GemmArgs(m: coutG, k: kDim, a: a.baseAddress!, bias: bias.baseAddress!,
+                                                  b: b, ldb: ldb, c: c, ldc: ldc, columns: cols,
+                                                  activation: self.activation))
+                        }
+                    }
+                }
+            }
+            if needsIm2col {
+                // Bands of output rows, so the unfolded input stays in cache; the band's
+                // row length avoids multiples of 128 floats (L1 set conflicts in the GEMM).
+                let band = Conv2D.bandRows(g)
+                im2col.withUnsafeMutableBufferPointer { buf in
+                    var oy0 = 0
+                    while oy0 < g.outHeight {
+                        let rows = Swift.min(band, g.outHeight - oy0)
+                        let cols = rows * g.outWidth
+                        let ldb = cols % 128 == 0 ? cols + 8 : cols
+                        Conv2D.im2col(src, channels: cinG, geometry: g, rows: oy0..<(oy0 + rows), ldb: ldb,
+                                      into: buf.baseAddress!)
+                        gemm(UnsafePointer(buf.baseAddress!), ldb, dst + oy0 * g.outWidth, cols)
+                        oy0 += rows
+                    }
+                }
+            } else {
+                gemm(src, n, dst, n)
+            }
+        }
+    }
+
+    /// Output rows per im2col band: about 4096 output pixels.
+    static func bandRows(_ g: ConvGeometry) -> Int {
+        Swift.max(1, Swift.min(g.outHeight, 4096 / Swift.max(1, g.outWidth)))
+    }
+
+    /// Rows `(c·k + ky)·k + kx`, columns output pixels; zeros where the window leaves the image.
+    static func im2col(_ src: UnsafePointer<Float>, channels: Int, geometry g: ConvGeometry,
+                       rows: Range<Int>, ldb: Int, into dst: UnsafeMutablePointer<Float>) {
+        let wo = g.outWidth, k = g.kernel
+        var row = dst
+        for c in 0..<channels {
+            let plane = src + c * g.height * g.width
+            for ky in 0..<k {
+                for kx in 0..<k {
+                    for oy in rows {
+                        let iy = oy * g.stride + ky - g.padding
+                        let out = row + (oy - rows.lowerBound) * wo
+                        if iy < 0 || iy >= g.height { out.update(repeating: 0, count: wo); continue }
+                        let line = plane + iy * g.width
+                        // Output columns whose input column 0 ≤ ox·s + kx − p < width form one run.
+                        let lo = Swift.min(wo, Swift.max(0, (g.padding - kx + g.stride - 1) / g.stride))
+                        let num = g.width - 1 - kx + g.padding
+                        let hi = Swift.max(lo, num < 0 ? 0 : Swift.min(wo, num / g.stride + 1))
+                        if lo > 0 { out.update(repeating: 0, count: lo) }
+                        if g.stride == 1 {
+                            if hi > lo { (out + lo).update(from: line + lo + kx - g.padding, count: hi - lo) }
+                        } else if g.stride == 2 {
+                            let base = line + kx - g.padding
+                            var ox = lo
+                            // 4 at a time from 8 loaded; the last load ends inside the row.
+                            while ox + 5 <= hi {
+                                let v = UnsafeRawPointer(base + 2 * ox).loadUnaligned(as: SIMD8<Float>.self).evenHalf
+                                UnsafeMutableRawPointer(out + ox).storeBytes(of: v, as: SIMD4<Float>.self)
+                                ox += 4
+                            }
+                            while ox < hi { out[ox] = base[2 * ox]; ox += 1 }
+                        } else {
+                            let base = line + kx - g.padding
+                            for ox in lo..<hi { out[ox] = base[ox * g.stride] }
+                        }
+                        if hi < wo { (out + hi).update(repeating: 0, count: wo - hi) }
+                    }
+                    row += ldb
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Kernels
+
+/// AVX2 + FMA: 8-wide vectors, fused multiply-add. This module is built with
+/// `-target-cpu haswell`; the generic kernels are specialized here.
+public enum AVX2ISA: SIMDISA {
+    public typealias V = SIMD8<Float>
+    @inline(__always)
+    public static func fma(_ acc: V, _ a: V, _ b: V) -> V { acc.addingProduct(a, b) }
+    @inline(__always)
+    public static func loadEven(_ p: UnsafePointer<Float>) -> V {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+    }
+    @inline(__always)
+    public static func max(_ a: V, _ b: V) -> V { a.replacing(with: b, where: a .< b) }
+    @inline(__always)
+    public static func min(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .< a) }
+    @inline(__always)
+    public static func floor(_ a: V) -> V { a.rounded(.down) }
+    @inline(__always)
+    public static func exp2i(_ n: V) -> V {
+        // Adding 1.5·2^23 puts n in the low mantissa bits (no trapping conversion, NaN-safe).
+        let bits = unsafeBitCast(n + V(repeating: 12582912), to: SIMD8<Int32>.self)
+        return unsafeBitCast((bits &- SIMD8<Int32>(repeating: 0x4B40_0000 - 127)) &<< 23, to: V.self)
+    }
+}
+
+/// The AVX2 kernel table. Touch only after checking the CPU has AVX2 and FMA.
+public let avx2KernelSet = KernelSet.simd(AVX2ISA.self, path: .avx2)

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Typed, checked access to one JSON object of the model file; every failure names `context`.
+struct JSONFields {
+    let object: [String: Any]
+    let context: String
+
+    init(_ value: Any?, context: String) throws {
+        guard let o = value as? [String: Any] else { throw ModelError("\(context): expected a JSON object") }
+        object = o
+        self.context = context
+    }
+
+    func rejectUnknown(_ allowed: Set<String>) throws {
+        for k in object.keys.sorted() where !allowed.contains(k) {
+            throw ModelError("\(context): unknown field '\(k)' (allowed: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    func has(_ key: String) -> Bool { object[key] != nil && !(object[key] is NSNull) }
+
+    func string(_ key: String) throws -> String {
+        guard let s = object[key] as? String else { throw ModelError("\(context): '\(key)' must be a string") }
+        return s
+    }
+
+    func optionalString(_ key: String) throws -> String? { has(key) ? try string(key) : nil }
+
+    func double(_ key: String) throws -> Double {
+        guard let v = object[key], let n = v as? NSNumber, n.doubleValue.isFinite else {
+            throw ModelError("\(context): '\(key)' must be a finite number")
+        }
+        return n.doubleValue
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int {
+        let d = try double(key)
+        guard d == d.rounded(), d >= Double(range.lowerBound), d <= Double(range.upperBound) else {
+            throw ModelError("\(context): '\(key)' must be an integer in \(range.lowerBound)…\(range.upperBound), got \(d)")
+        }
+        return Int(d)
+    }
+
+    func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        has(key) ? try int(key, in: range) : value
+    }
+
+    func bool(_ key: String, default value: Bool) throws -> Bool {
+        guard has(key) else { return value }
+        guard let b = object[key] as? Bool else { throw ModelError("\(context): '\(key)' must be true or false") }
+        return b
+    }
+
+    func array(_ key: String) throws -> [Any] {
+        guard let a = object[key] as? [Any] else { throw ModelError("\(context): '\(key)' must be a list") }
+        return a
+    }
+
+    func strings(_ key: String) throws -> [String] {
+        let a = try array(key)
+        return try a.map {
+            guard let s = $0 as? String else { throw ModelError("\(context): '\(key)' must be a list of strings") }
+            return s
+        }
+    }
+
+    func numbers(_ key: String) throws -> [Double] {
+        try array(key).map {
+            guard let n = $0 as? NSNumber, n.doubleValue.isFinite else {
+                throw ModelError("\(context): '\(key)' must be a list of numbers")
+            }
+            return n.doubleValue
+        }
+    }
+}

@@ -1,0 +1,344 @@
+import Foundation
+import Kernels
+import KernelsDispatch
+
+/// A loaded model: checked graph, repacked weights, preallocated activations.
+///
+/// `run` is serialized by a lock: use one `Model` per concurrent stream for throughput.
+public final class Model: @unchecked Sendable {
+    /// One executed layer (after folding), for profiles and FLOP counts.
+    public struct Layer: Sendable {
+        public let name: String
+        public let op: String
+        public let outputShape: [Int]
+        /// Multiply-adds × 2 of convolutions and linear layers; 0 for other ops.
+        public let flops: Int
+    }
+
+    public let metadata: ModelMetadata
+    public private(set) var kernels: KernelSet
+    /// Intra-op threads per forward pass (1 = single-threaded, the default).
+    public var threads: Int {
+        get { lock.withLock { _threads } }
+        set { lock.withLock { _threads = max(1, newValue) } }
+    }
+    public let layers: [Layer]
+    /// Total FLOPs of one forward pass (convolutions and linear layers).
+    public var flops: Int { layers.reduce(0) { $0 + $1.flops } }
+
+    private var _threads: Int
+    private let steps: [(KernelSet, Int) -> Void]
+    private let buffers: [UnsafeMutablePointer<Float>]
+    private let inputPointer: UnsafeMutablePointer<Float>
+    private let outputs: [(UnsafeMutablePointer<Float>, [Int])]
+    private let lock = NSLock()
+
+    /// Loads `NAME.json` + `NAME.safetensors`; `path` may name either file or the common
+    /// base. `kernels` nil picks the fastest path this CPU runs.
+    public static func load(path: String, kernels: KernelPath? = nil, threads: Int = 1) throws -> Model {
+        var base = path
+        for ext in [".json", ".safetensors"] where base.hasSuffix(ext) { base.removeLast(ext.count) }
+        let jsonPath = base + ".json", weightsPath = base + ".safetensors"
+        guard let json = FileManager.default.contents(atPath: jsonPath) else {
+            throw ModelError("\(jsonPath): cannot read the model graph (expected NAME.json beside NAME.safetensors)")
+        }
+        let weights = try SafeTensors(contentsOf: weightsPath)
+        return try Model(json: [UInt8](json), jsonName: jsonPath, weights: weights, kernels: kernels, threads: threads)
+    }
+
+    public init(json: [UInt8], jsonName: String, weights: SafeTensors, kernels path: KernelPath? = nil,
+                threads: Int = 1) throws {
+        let (metadata, nodes) = try GraphParser(file: jsonName, weights: weights).parse(json)
+        let outputIDs = Set(metadata.outputs.compactMap { name in nodes.firstIndex { $0.name == name } })
+        Model.fold(nodes, outputs: outputIDs)
+        self.metadata = metadata
+        self.kernels = try KernelSelection.kernels(path ?? KernelSelection.best)
+        self._threads = max(1, threads)
+
+        // Storage: one buffer per computed value; slices and folded layers alias; layers
+        // that feed only a concat (or a concat + channel shuffle) write straight into its
+        // buffer at their channel offset (a convolution also with a channel stride).
+        let plan = Model.planConcats(nodes, outputs: outputIDs)
+        var pointer = [UnsafeMutablePointer<Float>?](repeating: nil, count: nodes.count)
+        var buffers: [UnsafeMutablePointer<Float>] = []
+        func allocate(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            p.initialize(repeating: 0, count: n)
+            buffers.append(p)
+            return p
+        }
+        func buffer(_ i: Int) -> UnsafeMutablePointer<Float> {
+            if let p = pointer[i] { return p }
+            let p = allocate(nodes[i].elementCount)
+            pointer[i] = p
+            return p
+        }
+        var steps: [(KernelSet, Int) -> Void] = []
+        var layers: [Layer] = []
+        for (i, node) in nodes.enumerated() {
+            if let a = node.aliasOf { pointer[i] = pointer[Model.resolve(a, nodes)]; continue }
+            let ins = node.inputs.map { UnsafePointer(pointer[Model.resolve($0, nodes)] ?? UnsafeMutablePointer(bitPattern: 16)!) }
+            let inShapes = node.inputs.map { nodes[Model.resolve($0, nodes)].shape }
+            var flops = 0
+            switch node.kind {
+            case .input:
+                pointer[i] = allocate(node.elementCount)
+                continue
+            case .sliceChannels(let start, _):
+                let s = inShapes[0]
+                pointer[i] = UnsafeMutablePointer(mutating: ins[0]) + start * s[1] * s[2]
+                continue
+            case .flatten:
+                pointer[i] = UnsafeMutablePointer(mutating: ins[0])
+                continue
+            default:
+                break
+            }
+            // Where this layer's output goes, and the float distance between its channel planes.
+            let plane = node.shape.count == 3 ? node.shape[1] * node.shape[2] : 1
+            var out: UnsafeMutablePointer<Float>
+            var channelStride = plane
+            if let place = plan.placement[i] {
+                out = buffer(place.target) + place.start * plane
+                channelStride = place.step * plane
+                pointer[i] = out
+            } else if plan.skipped.contains(i) {
+                continue  // a concat whose parts land in the channel shuffle after it
+            } else {
+                out = buffer(i)
+            }
+            let n = node.elementCount
+            switch node.kind {
+            case .conv(let w, let b, let geometry, let act):
+                let conv = Conv2D(weights: w, bias: b, geometry: geometry, activation: act)
+                flops = conv.flops
+                let ldc: Int? = channelStride == plane ? nil : channelStride
+                steps.append { k, t in conv.run(input: ins[0], output: out, kernels: k, threads: t, outputChannelStride: ldc) }
+            case .affine(let scale, let shift):
+                let plane = n / scale.count
+                steps.append { _, _ in
+                    for c in 0..<scale.count {
+                        let s = scale[c], b = shift[c]
+                        for j in 0..<plane { out[c * plane + j] = ins[0][c * plane + j] * s + b }
+                    }
+                }
+            case .activation(let act):
+                steps.append { k, _ in out.update(from: ins[0], count: n); k.activate(out, n, act) }
+            case .pool(let kind, let kernel, let stride, let padding):
+                let s = inShapes[0]
+                let pool = Pool2D(geometry: ConvGeometry(inChannels: s[0], outChannels: s[0], height: s[1], width: s[2],
+                                                         kernel: kernel, stride: stride, padding: padding), kind: kind)
+                steps.append { k, t in pool.run(input: ins[0], output: out, kernels: k, threads: t) }
+            case .globalAveragePool:
+                let s = inShapes[0]
+                steps.append { k, _ in k.globalAveragePool(ins[0], out, s[0], s[1] * s[2]) }
+            case .add(let act):
+                steps.append { k, _ in k.add(ins[0], ins[1], out, n, act) }
+            case .concat, .channelShuffle:
+                // Copies the parts that were not written in place, each channel to its slot.
+                let copies = plan.copies[i] ?? []
+                let resolved = copies.map { (UnsafePointer(pointer[$0.source]!), $0.channels, $0.map) }
+                if case .channelShuffle(let groups) = node.kind, plan.copies[i] == nil {
+                    let s = node.shape
+                    steps.append { _, _ in
+                        Layout.channelShuffle(input: ins[0], channels: s[0], groups: groups, planeSize: s[1] * s[2], output: out)
+                    }
+                } else {
+                    steps.append { _, _ in
+                        for (src, channels, map) in resolved {
+                            for c in 0..<channels { (out + map(c) * plane).update(from: src + c * plane, count: plane) }
+                        }
+                    }
+                }
+            case .upsample(let mode):
+                let s = inShapes[0]
+                steps.append { _, _ in Layout.upsample2x(input: ins[0], channels: s[0], height: s[1], width: s[2], mode: mode, output: out) }
+            case .linear(let w, let b, let act):
+                let fc = Linear(weights: w, bias: b, inFeatures: inShapes[0].reduce(1, *), outFeatures: node.shape[0], activation: act)
+                flops = 2 * w.count
+                steps.append { k, _ in fc.run(input: ins[0], output: out, kernels: k) }
+            case .softmax:
+                let s = node.shape
+                steps.append { k, _ in k.softmax(ins[0], out, s[0], s[1] * s[2]) }
+            case .input, .sliceChannels, .flatten:
+                break
+            }
+            layers.append(Layer(name: node.name, op: node.op, outputShape: node.shape, flops: flops))
+        }
+        self.steps = steps
+        self.layers = layers
+        self.buffers = buffers
+        self.inputPointer = pointer[0]!
+        self.outputs = metadata.outputs.map { name in
+            let j = nodes.firstIndex { $0.name == name }!
+            return (pointer[Model.resolve(j, nodes)]!, nodes[j].shape)
+        }
+    }
+
+    deinit { for b in buffers { b.deallocate() } }
+
+    /// Switches the kernel path (e.g. `--kernels`); throws if this CPU cannot run it.
+    public func setKernels(_ path: KernelPath) throws {
+        let k = try KernelSelection.kernels(path)
+        lock.withLock { kernels = k }
+    }
+
+    /// One forward pass. `input` is `[C, H, W]` matching `metadata.inputShape`, values 0…1
+    /// before the model's own normalization. Returns the first output.
+    public func run(_ input: Tensor) throws -> Tensor {
+        try runAll(input)[0]
+    }
+
+    /// One forward pass returning every output named in the model file, in order.
+    public func runAll(_ input: Tensor) throws -> [Tensor] {
+        try input.data.withUnsafeBufferPointer { try runAll(planar: $0, shape: input.shape) }
+    }
+
+    /// Same as `runAll(_:)` over a planar buffer (no copy of the caller's array).
+    public func runAll(planar: UnsafeBufferPointer<Float>, shape: [Int]) throws -> [Tensor] {
+        guard shape == metadata.inputShape, planar.count == shape.reduce(1, *) else {
+            throw ModelError("model '\(metadata.name)' expects input \(metadata.inputShape), got \(shape) with \(planar.count) values")
+        }
+        return lock.withLock {
+            forward(planar, timings: nil)
+            return outputs.map { p, s in Tensor(shape: s, data: Array(UnsafeBufferPointer(start: p, count: s.reduce(1, *)))) }
+        }
+    }
+
+    /// Seconds spent in each layer of `layers` during one pass (after a warm-up pass).
+    public func profile(_ input: Tensor) throws -> [Double] {
+        guard input.shape == metadata.inputShape else { throw ModelError("profile input \(input.shape) ≠ \(metadata.inputShape)") }
+        return input.data.withUnsafeBufferPointer { p in
+            lock.withLock {
+                var t = [Double](repeating: 0, count: steps.count)
+                forward(p, timings: &t)
+                return t
+            }
+        }
+    }
+
+    private func forward(_ x: UnsafeBufferPointer<Float>, timings: UnsafeMutablePointer<[Double]>?) {
+        let c = metadata.inputChannels, plane = metadata.inputHeight * metadata.inputWidth
+        for ch in 0..<c {
+            let scale = 1 / metadata.std[ch], shift = -metadata.mean[ch] * scale
+            let src = x.baseAddress! + ch * plane, dst = inputPointer + ch * plane
+            if scale == 1 && shift == 0 { dst.update(from: src, count: plane); continue }
+            for j in 0..<plane { dst[j] = src[j] * scale + shift }
+        }
+        let k = kernels, t = _threads
+        if let timings {
+            for (i, step) in steps.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                step(k, t)
+                timings.pointee[i] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            }
+        } else {
+            for step in steps { step(k, t) }
+        }
+    }
+
+    struct ConcatPlan {
+        struct Copy { let source: Int; let channels: Int; let map: (Int) -> Int }
+        /// Producer → (buffer owner, first channel, channel step).
+        var placement: [Int: (target: Int, start: Int, step: Int)] = [:]
+        /// Concats fused into the shuffle after them (no buffer, no step of their own).
+        var skipped: Set<Int> = []
+        /// Buffer owner → parts it still copies (channel c of the part goes to map(c)).
+        var copies: [Int: [Copy]] = [:]
+    }
+
+    /// Decides which layers write straight into a concat's buffer. A concat whose only
+    /// consumer is a channel shuffle is merged into it: each part's channel q lands at the
+    /// shuffled slot, so a part inside one shuffle group has a constant channel step.
+    static func planConcats(_ nodes: [Node], outputs: Set<Int>) -> ConcatPlan {
+        var plan = ConcatPlan()
+        var consumersOf = [[Int]](repeating: [], count: nodes.count)
+        for (i, n) in nodes.enumerated() where n.aliasOf == nil {
+            for j in n.inputs { consumersOf[j].append(i) }
+        }
+        for (ci, c) in nodes.enumerated() {
+            guard c.aliasOf == nil, case .concat = c.kind else { continue }
+            var target = ci
+            var map: (Int) -> Int = { $0 }
+            var groupSize = Int.max
+            var step = 1
+            if c.consumers == 1, !outputs.contains(ci), consumersOf[ci].count == 1,
+               case .channelShuffle(let g) = nodes[consumersOf[ci][0]].kind, nodes[consumersOf[ci][0]].aliasOf == nil {
+                target = consumersOf[ci][0]
+                let per = c.shape[0] / g
+                map = { q in (q % per) * g + q / per }
+                groupSize = per
+                step = g
+                plan.skipped.insert(ci)
+            }
+            var copies: [ConcatPlan.Copy] = []
+            var q0 = 0
+            let counts = Dictionary(c.inputs.map { ($0, 1) }, uniquingKeysWith: +)
+            for named in c.inputs {
+                let r = resolve(named, nodes)
+                let cp = nodes[r].shape[0]
+                let start = q0
+                var placed = false
+                let computed: Bool
+                switch nodes[r].kind {
+                case .input, .sliceChannels, .flatten, .concat: computed = false
+                case .conv: computed = true
+                default: computed = step == 1
+                }
+                if computed, counts[named] == 1, nodes[named].consumers == 1, nodes[r].consumers == 1,
+                   !outputs.contains(r), !outputs.contains(named), plan.placement[r] == nil,
+                   nodes[r].shape[1] * nodes[r].shape[2] == c.shape[1] * c.shape[2],
+                   step == 1 || start / groupSize == (start + cp - 1) / groupSize {
+                    plan.placement[r] = (target, map(start), step)
+                    placed = true
+                }
+                if !placed {
+                    let m = map
+                    copies.append(.init(source: r, channels: cp, map: { m(start + $0) }))
+                }
+                q0 += cp
+            }
+            plan.copies[target] = copies
+        }
+        return plan
+    }
+
+    static func resolve(_ i: Int, _ nodes: [Node]) -> Int {
+        var j = i
+        while let a = nodes[j].aliasOf { j = a }
+        return j
+    }
+
+    /// Folds each batch norm into the convolution before it, and each activation into the
+    /// convolution, linear or add before it, when that layer has no other consumer and is
+    /// not an output.
+    static func fold(_ nodes: [Node], outputs: Set<Int>) {
+        for node in nodes {
+            guard node.inputs.count == 1 else { continue }
+            let named = node.inputs[0]
+            let j = resolve(named, nodes)
+            guard nodes[named].consumers == 1, !outputs.contains(named), !outputs.contains(j) else { continue }
+            switch (node.kind, nodes[j].kind) {
+            case (.affine(let scale, let shift), .conv(var w, var b, let g, .none)):
+                let per = w.count / g.outChannels
+                for o in 0..<g.outChannels {
+                    for i in 0..<per { w[o * per + i] *= scale[o] }
+                    b[o] = b[o] * scale[o] + shift[o]
+                }
+                nodes[j].kind = .conv(weights: w, bias: b, geometry: g, activation: .none)
+                node.aliasOf = named
+            case (.activation(let act), .conv(let w, let b, let g, .none)):
+                nodes[j].kind = .conv(weights: w, bias: b, geometry: g, activation: act)
+                node.aliasOf = named
+            case (.activation(let act), .linear(let w, let b, .none)):
+                nodes[j].kind = .linear(weights: w, bias: b, activation: act)
+                node.aliasOf = named
+            case (.activation(let act), .add(.none)):
+                nodes[j].kind = .add(act)
+                node.aliasOf = named
+            default:
+                break
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// NN: placeholder until its layer lands.

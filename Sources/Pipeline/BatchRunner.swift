@@ -1,0 +1,221 @@
+import CaseStore
+import Foundation
+import Rules
+import VideoIO
+
+/// What analysing one clip did.
+public struct ClipSummary: Sendable {
+    public enum Status: String, Sendable { case analyzed, skipped, failed }
+    public var clip: String
+    public var status: Status
+    /// Seconds of video in the clip.
+    public var mediaSeconds: Double = 0
+    /// Seconds the analysis took.
+    public var wallSeconds: Double = 0
+    public var frames = 0
+    public var samples = 0
+    /// New occurrences stored, and how many of them opened a new case.
+    public var occurrences = 0
+    public var newCases = 0
+    /// Occurrences a re-run found already stored.
+    public var alreadyStored = 0
+    public var byClass: [String: Int] = [:]
+    public var camera: String?
+    public var error: String?
+    /// For a moving camera: the track used and the samples it could not place.
+    public var gps: PatrolSummary?
+
+    public var speed: Double { wallSeconds > 0 ? mediaSeconds / wallSeconds : 0 }
+
+    public var jsonObject: [String: Any] {
+        var o: [String: Any] = [
+            "clip": clip, "status": status.rawValue, "media_seconds": mediaSeconds, "wall_seconds": wallSeconds,
+            "speed": speed, "frames": frames, "samples": samples, "occurrences": occurrences, "new_cases": newCases,
+            "already_stored": alreadyStored, "by_class": byClass,
+        ]
+        o["camera"] = camera ?? NSNull()
+        o["error"] = error ?? NSNull()
+        o["gps"] = gps?.jsonObject ?? NSNull()
+        return o
+    }
+
+    public var line: String {
+        switch status {
+        case .failed: return "\(clip): failed: \(error ?? "?")"
+        case .skipped: return "\(clip): already analyzed, skipped"
+        case .analyzed:
+            let classes = byClass.keys.sorted().map { "\($0) \(byClass[$0]!)" }.joined(separator: ", ")
+            return String(format: "%@: %.1f s of video in %.2f s (%.0fx), %d samples, %d occurrence(s)%@, %d new case(s)%@",
+                          clip, mediaSeconds, wallSeconds, speed, samples, occurrences,
+                          classes.isEmpty ? "" : " [\(classes)]", newCases,
+                          alreadyStored > 0 ? ", \(alreadyStored) already stored" : "") + (gps.map { "; \($0.line)" } ?? "")
+        }
+    }
+}
+
+/// Analyses recorded clips into the store, `jobs` clips at a time.
+public final class BatchRunner: @unchecked Sendable {
+    let store: CaseStore
+    let config: StreetWardenConfig
+    let makeAnalyzer: () throws -> FrameAnalyzer
+    let jobs: Int
+    /// Wall-clock time of each clip's start (overrides the clip's own creation time).
+    public var start: Date?
+    /// Re-analyse clips that already have a complete run (events are still never duplicated).
+    public var force = false
+    /// A GPS track for every clip (`--gps`): clips are then analysed as from a moving camera.
+    public var gps: String?
+    /// Seconds added to the track's times (`--gps-offset`), overriding the camera's `gps_offset`.
+    public var gpsOffset: Double?
+    /// Called from worker threads with (clip index, media seconds done, clip duration if known).
+    public var onProgress: (@Sendable (Int, Double, Double?) -> Void)?
+    /// Called from worker threads with (clip index, summary) when a clip is done.
+    public var onClipDone: (@Sendable (Int, ClipSummary) -> Void)?
+
+    public init(store: CaseStore, config: StreetWardenConfig, jobs: Int = 1, makeAnalyzer: @escaping () throws -> FrameAnalyzer) {
+        self.store = store; self.config = config; self.jobs = max(1, jobs); self.makeAnalyzer = makeAnalyzer
+    }
+
+    /// Analyses every clip; returns one summary per clip, in the order given.
+    public func run(clips: [String]) -> [ClipSummary] {
+        let work = WorkList(count: clips.count)
+        let group = DispatchGroup()
+        for _ in 0..<min(jobs, clips.count) {
+            group.enter()
+            let t = Thread {
+                defer { group.leave() }
+                var analyzer: FrameAnalyzer?
+                while true {
+                    guard let i = work.take() else { break }
+                    var s: ClipSummary
+                    do {
+                        if analyzer == nil { analyzer = try self.makeAnalyzer() }
+                        s = self.analyze(clip: clips[i], index: i, analyzer: analyzer!)
+                    } catch {
+                        s = ClipSummary(clip: clips[i], status: .failed, error: "\(error)")
+                    }
+                    work.put(i, s)
+                    self.onClipDone?(i, s)
+                }
+            }
+            t.stackSize = 8 << 20
+            t.start()
+        }
+        group.wait()
+        return work.results.map { $0! }
+    }
+
+    func analyze(clip: String, index: Int, analyzer: FrameAnalyzer) -> ClipSummary {
+        var summary = ClipSummary(clip: clip, status: .analyzed)
+        let began = Date()
+        var runID: Int64?
+        do {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: clip, isDirectory: &isDir), !isDir.boolValue else {
+                throw PipelineError("cannot open \(clip): no such file")
+            }
+            let sourceKey = "sha256:" + (try SHA256.fingerprint(fileAt: clip))
+            if !force, try store.hasCompleteRun(sourceKey: sourceKey) {
+                summary.status = .skipped
+                return summary
+            }
+            let camera = config.camera(forClip: clip)
+            summary.camera = camera?.id
+            let cam = camera ?? config.defaults
+            var options = cam.options
+            if let start { options.start = start }
+            options.live = false
+            let track = try TrackLoader.track(forClip: clip, explicit: gps, offset: gpsOffset, moving: cam.moving,
+                                              timeZone: cam.rules.timeZone, clipStart: start)
+            let source = try VideoSource(url: clip, options: options, policy: cam.sampling.videoPolicy)
+            let abs = URL(fileURLWithPath: clip).standardizedFileURL.path
+            let sourceID = try store.upsertSource(SourceInfo(key: sourceKey, kind: .file, uri: abs, cameraID: camera?.id,
+                                                             name: camera?.name, address: cam.address,
+                                                             latitude: cam.latitude, longitude: cam.longitude))
+            runID = try store.beginRun(sourceID: sourceID, model: analyzer.modelName, configDigest: nil)
+            let site = camera.map { "camera:\($0.id)" } ?? "source:\(sourceKey)"
+            let sub = camera?.id ?? String(sourceKey.dropFirst(7).prefix(16))
+            let writer = EvidenceWriter(root: store.folder!, folder: config.evidenceFolder)
+            let encode: (RGBCanvas) throws -> [UInt8] = { try JPEGEncoder.encode($0.rgbImage, quality: 88) }
+            let recorder: SampleRecorder
+            if let track {
+                let patrol = PatrolRecorder(store: store, writer: writer, config: config, camera: cam,
+                                            moving: cam.moving ?? MovingCameraConfig(), positions: FixedTrack(track),
+                                            sourceID: sourceID, runID: runID!, sourceKey: sourceKey, evidenceSub: sub, encode: encode)
+                try patrol.seedOpenCases(along: track)
+                recorder = patrol
+            } else {
+                recorder = IncidentRecorder(store: store, writer: writer, config: config, camera: cam, sourceID: sourceID,
+                                            runID: runID!, sourceKey: sourceKey, site: site, evidenceSub: sub, encode: encode)
+            }
+            var lastSave = Date()
+            while let frame = try source.nextFrame() {
+                summary.samples += 1
+                let input = frame.planarRGB(width: analyzer.inputWidth, height: analyzer.inputHeight)
+                let obs = try analyzer.analyze(planarRGB: input)
+                try recorder.process(Sample(time: frame.pts, wallClock: frame.wallClock, observations: obs)) {
+                    RGBCanvas(frame.rgbImage())
+                }
+                summary.mediaSeconds = max(summary.mediaSeconds, frame.pts)
+                onProgress?(index, frame.pts, source.duration)
+                if Date().timeIntervalSince(lastSave) > 5 {
+                    lastSave = Date()
+                    try store.updateRun(id: runID!, frames: source.decodedFrames, samples: summary.samples, mediaSeconds: summary.mediaSeconds)
+                }
+            }
+            try recorder.finish()
+            summary.frames = source.decodedFrames
+            summary.mediaSeconds = max(summary.mediaSeconds, source.duration ?? 0)
+            summary.occurrences = recorder.stored
+            summary.newCases = recorder.newCases
+            summary.alreadyStored = recorder.skipped
+            summary.byClass = recorder.countsByClass
+            if let patrol = recorder as? PatrolRecorder, let track {
+                summary.gps = patrol.summary(track: track, samples: summary.samples, mediaSeconds: max(summary.mediaSeconds, source.duration ?? 0))
+            }
+            summary.wallSeconds = Date().timeIntervalSince(began)
+            try store.finishRun(id: runID!, status: "complete", frames: summary.frames, samples: summary.samples,
+                                mediaSeconds: summary.mediaSeconds)
+        } catch {
+            summary.status = .failed
+            summary.error = "\(error)"
+            summary.wallSeconds = Date().timeIntervalSince(began)
+            if let r = runID {
+                try? store.finishRun(id: r, status: "failed", frames: summary.frames, samples: summary.samples,
+                                     mediaSeconds: summary.mediaSeconds, error: "\(error)")
+            }
+        }
+        return summary
+    }
+}
+
+extension Sampling {
+    var videoPolicy: SamplingPolicy {
+        switch self {
+        case .keyframes: return .keyframes
+        case .everyFrame: return .everyFrame
+        case .rate(let f): return .rate(f)
+        }
+    }
+}
+
+extension RGBCanvas {
+    init(_ image: RGBImage) { self.init(width: image.width, height: image.height, pixels: image.pixels) }
+    var rgbImage: RGBImage { RGBImage(width: width, height: height, pixels: pixels) }
+}
+
+/// Hands out clip indices to workers and collects their summaries.
+final class WorkList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private let count: Int
+    private(set) var results: [ClipSummary?]
+    init(count: Int) { self.count = count; results = Array(repeating: nil, count: count) }
+    func take() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+    func put(_ i: Int, _ s: ClipSummary) { lock.lock(); results[i] = s; lock.unlock() }
+}

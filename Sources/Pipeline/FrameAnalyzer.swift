@@ -1,0 +1,44 @@
+import Foundation
+import Rules
+
+/// What the pipeline needs from the detector: the input size it wants and, for one frame as
+/// planar float RGB at that size, the regions it finds (already thresholded and de-duplicated).
+/// One analyzer serves one thread.
+public protocol FrameAnalyzer: AnyObject {
+    var inputWidth: Int { get }
+    var inputHeight: Int { get }
+    /// A short name of the model, stored with each run.
+    var modelName: String { get }
+    func analyze(planarRGB: [Float]) throws -> [Observation]
+}
+
+/// Finds the default model: `STREETWARDEN_MODEL`, then `models/streetwarden-v1.json` in the
+/// working folder, then next to the executable (`<bin>/../../models/…`, which covers
+/// `.build/release/streetwarden` in a checkout).
+public enum ModelLocator {
+    public static let defaultName = "models/streetwarden-v1.json"
+
+    public static func resolve(_ explicit: String?) throws -> String {
+        if let p = explicit {
+            guard FileManager.default.fileExists(atPath: p) else { throw PipelineError("model \(p): no such file") }
+            return p
+        }
+        var tried: [String] = []
+        if let env = ProcessInfo.processInfo.environment["STREETWARDEN_MODEL"], !env.isEmpty {
+            guard FileManager.default.fileExists(atPath: env) else { throw PipelineError("model \(env) (STREETWARDEN_MODEL): no such file") }
+            return env
+        }
+        let cwd = FileManager.default.currentDirectoryPath + "/" + defaultName
+        tried.append(cwd)
+        if FileManager.default.fileExists(atPath: cwd) { return cwd }
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for up in [2, 3] {
+            var u = exe.deletingLastPathComponent()
+            for _ in 0..<up { u = u.deletingLastPathComponent() }
+            let p = u.appendingPathComponent(defaultName).standardizedFileURL.path
+            tried.append(p)
+            if FileManager.default.fileExists(atPath: p) { return p }
+        }
+        throw PipelineError("model: \(defaultName) not found (looked at \(tried.joined(separator: ", "))); pass --model PATH or set STREETWARDEN_MODEL")
+    }
+}

@@ -1,0 +1,128 @@
+import CaseStore
+import Foundation
+import Rules
+import VideoIO
+
+/// Watches every camera of a config in one process, one thread per stream, reconnecting on
+/// failure. `stop()` (e.g. on SIGINT/SIGTERM) interrupts every stream; each then flushes its
+/// incidents and closes its run before `run()` returns.
+public final class LiveRunner: @unchecked Sendable {
+    let store: CaseStore
+    let config: StreetWardenConfig
+    let makeAnalyzer: () throws -> FrameAnalyzer
+    public let metrics = Metrics()
+    public var reconnect = ReconnectPolicy()
+    /// Analyzers shared by all streams (default: one per core).
+    public var analyzers: Int?
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    private let lock = NSLock()
+    private var sources: [ReconnectingVideoSource] = []
+    private var stopped = false
+
+    public init(store: CaseStore, config: StreetWardenConfig, makeAnalyzer: @escaping () throws -> FrameAnalyzer) {
+        self.store = store; self.config = config; self.makeAnalyzer = makeAnalyzer
+    }
+
+    public func stop() {
+        lock.lock()
+        stopped = true
+        let s = sources
+        lock.unlock()
+        for src in s { src.stop() }
+    }
+
+    /// Runs until stopped; returns the cameras that failed for good, with their errors.
+    public func run() -> [String: String] {
+        let group = DispatchGroup()
+        let failures = FailureList()
+        let pool: AnalyzerPool
+        do {
+            pool = try AnalyzerPool(size: min(config.cameras.count, analyzers ?? ProcessInfo.processInfo.activeProcessorCount),
+                                    make: makeAnalyzer)
+        } catch {
+            return Dictionary(uniqueKeysWithValues: config.cameras.map { ($0.id, "\(error)") })
+        }
+        for cam in config.cameras {
+            group.enter()
+            let t = Thread {
+                defer { group.leave() }
+                if let e = self.watch(cam, pool: pool) { failures.add(cam.id, e) }
+            }
+            t.stackSize = 4 << 20
+            t.start()
+        }
+        group.wait()
+        return failures.all
+    }
+
+    func watch(_ cam: CameraConfig, pool analyzer: AnalyzerPool) -> String? {
+        var runID: Int64?
+        var samples = 0, frames = 0
+        do {
+            let key = "camera:\(cam.id)"
+            let sourceID = try store.upsertSource(SourceInfo(key: key, kind: .stream, uri: cam.url, cameraID: cam.id, name: cam.name,
+                                                             address: cam.address, latitude: cam.latitude, longitude: cam.longitude))
+            runID = try store.beginRun(sourceID: sourceID, model: analyzer.modelName, configDigest: nil)
+            let (recorder, listener) = try makeLiveRecorder(cam, sourceID: sourceID, runID: runID!, key: key)
+            defer { listener?.stop() }
+            var options = cam.options
+            options.live = true
+            let id = cam.id
+            let metrics = self.metrics
+            let logLine = self.log
+            let source = ReconnectingVideoSource(url: cam.url, options: options, policy: cam.sampling.videoPolicy, reconnect: reconnect,
+                                                 log: { line in
+                                                     metrics.update(id) { $0.connected = false }
+                                                     logLine("camera \(id): \(line)")
+                                                 })
+            lock.lock()
+            let already = stopped
+            sources.append(source)
+            lock.unlock()
+            if already { source.stop() }
+            var lastReconnects = 0
+            var lastRunSave = Date()
+            while let frame = try source.nextFrame() {
+                samples += 1
+                let input = frame.planarRGB(width: analyzer.inputWidth, height: analyzer.inputHeight)
+                let t0 = Date()
+                let obs = try analyzer.with { try $0.analyze(planarRGB: input) }
+                let inf = Date().timeIntervalSince(t0)
+                let before = recorder.stored
+                try recorder.process(Sample(time: frame.wallClock.timeIntervalSince1970, wallClock: frame.wallClock, observations: obs)) {
+                    RGBCanvas(frame.rgbImage())
+                }
+                let reconnects = max(0, source.connections - 1)
+                let newEvents = recorder.stored - before
+                metrics.update(id) { m in
+                    m.samples += 1
+                    m.frames += 1
+                    m.inferenceSeconds += inf
+                    m.events += newEvents
+                    m.reconnects = reconnects
+                    m.connected = true
+                }
+                lastReconnects = reconnects
+                if Date().timeIntervalSince(lastRunSave) > 10 {
+                    lastRunSave = Date()
+                    try store.updateRun(id: runID!, frames: frames, samples: samples, mediaSeconds: 0)
+                }
+            }
+            _ = lastReconnects
+            try recorder.finish()
+            try store.finishRun(id: runID!, status: "stopped", frames: frames, samples: samples, mediaSeconds: 0)
+            metrics.update(id) { $0.connected = false }
+            return nil
+        } catch {
+            log("camera \(cam.id): \(error)")
+            if let r = runID { try? store.finishRun(id: r, status: "failed", frames: frames, samples: samples, mediaSeconds: 0, error: "\(error)") }
+            return "\(error)"
+        }
+    }
+}
+
+final class FailureList: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var all: [String: String] = [:]
+    func add(_ k: String, _ v: String) { lock.lock(); all[k] = v; lock.unlock() }
+}

@@ -1,0 +1,137 @@
+import CaseStore
+import Foundation
+
+/// Writes a static HTML report that opens offline: a summary, a timeline per camera (one lane
+/// per case, one bar per occurrence), and every case with its evidence thumbnails. Evidence
+/// files are copied next to the page, so the folder can be moved or archived as is.
+public struct ReportWriter {
+    public let store: CaseStore
+    public init(store: CaseStore) { self.store = store }
+
+    static let colors = ["street_vending": "#e67e22", "garbage": "#16a085", "illegal_ad": "#8e44ad"]
+
+    /// Writes `<out>/index.html` and `<out>/evidence/…`; returns the page's path.
+    @discardableResult
+    public func write(to out: URL) throws -> URL {
+        let fm = FileManager.default
+        try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        let cases = try store.cases()
+        let events = try store.events()
+        guard let root = store.folder else { throw PipelineError("report: the store has no folder") }
+        // Copy evidence.
+        var copied = Set<String>()
+        for c in cases {
+            for f in c.evidence where !copied.contains(f.path) {
+                let src = root.appendingPathComponent(f.path), dst = out.appendingPathComponent(f.path)
+                guard fm.fileExists(atPath: src.path) else { continue }
+                try fm.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
+                if fm.fileExists(atPath: dst.path) { try fm.removeItem(at: dst) }
+                try fm.copyItem(at: src, to: dst)
+                copied.insert(f.path)
+            }
+        }
+        let html = page(cases: cases, events: events, present: copied)
+        let index = out.appendingPathComponent("index.html")
+        try Data(html.utf8).write(to: index, options: .atomic)
+        return index
+    }
+
+    static func esc(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    func page(cases: [CaseRecord], events: [EventRecord], present: Set<String>) -> String {
+        let esc = Self.esc
+        var h = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>StreetWarden report</title>
+        <style>
+        body{font-family:"Noto Sans CJK SC","Noto Sans",sans-serif;margin:24px;color:#222;background:#fafafa}
+        h1{margin:0 0 4px} .muted{color:#777}
+        table.summary td,table.summary th{padding:2px 10px;text-align:left}
+        .timeline{background:#fff;border:1px solid #ddd;margin:8px 0 24px;padding:8px}
+        .case{background:#fff;border:1px solid #ddd;border-left:6px solid #999;margin:10px 0;padding:10px;display:flex;gap:16px}
+        .case img{max-height:160px;max-width:280px;border:1px solid #ccc}
+        .meta{min-width:320px} .status{font-weight:bold;text-transform:uppercase}
+        .legend span{display:inline-block;margin-right:14px} .swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
+        </style></head>
+        <body data-cases="\(cases.count)">
+        <h1>StreetWarden report</h1>
+        <p class="muted">Generated \(CaseFormatter.isoString(Date())) from \(esc(store.path)). <span id="img-status"></span></p>
+
+        """
+        // Summary.
+        let byCat = Dictionary(grouping: cases, by: \.category)
+        let byStatus = Dictionary(grouping: cases, by: { $0.status.rawValue })
+        h += "<h2>Summary</h2><table class=\"summary\"><tr><th>category</th><th>code</th><th>cases</th><th>occurrences</th></tr>\n"
+        for cat in byCat.keys.sorted() {
+            let cs = byCat[cat]!
+            h += "<tr class=\"summary-row\" data-category=\"\(esc(cat))\"><td>\(esc(cat))</td><td>\(esc(cs[0].code)) \(esc(cs[0].codeName))</td><td>\(cs.count)</td><td>\(cs.reduce(0) { $0 + $1.occurrences })</td></tr>\n"
+        }
+        h += "</table><p>"
+        h += CaseStatus.allCases.map { "\($0.rawValue): \(byStatus[$0.rawValue]?.count ?? 0)" }.joined(separator: " · ")
+        h += "</p>\n<p class=\"legend\">" + Self.colors.keys.sorted().map { "<span><i class=\"swatch\" style=\"background:\(Self.colors[$0]!)\"></i>\($0)</span>" }.joined() + "</p>\n"
+
+        // Timelines per camera.
+        h += "<h2>Timelines</h2>\n"
+        let casesBySource = Dictionary(grouping: cases, by: \.source)
+        let eventsByCase = Dictionary(grouping: events, by: \.caseID)
+        for source in casesBySource.keys.sorted() {
+            let cs = casesBySource[source]!
+            let evs = cs.flatMap { eventsByCase[$0.id] ?? [] }
+            guard let t0 = evs.map(\.firstSeen.date).min(), let t1 = evs.map(\.lastSeen.date).max() else { continue }
+            let span = max(1, t1.timeIntervalSince(t0))
+            let w = 900.0, lane = 22.0, left = 90.0
+            let height = Double(cs.count) * lane + 30
+            h += "<div class=\"timeline\" data-source=\"\(esc(source))\"><b>\(esc(source))</b> <span class=\"muted\">\(CaseFormatter.isoString(t0)) … \(CaseFormatter.isoString(t1))</span>\n"
+            h += "<svg width=\"\(Int(w + left + 10))\" height=\"\(Int(height))\" role=\"img\">\n"
+            for (i, c) in cs.enumerated() {
+                let y = Double(i) * lane + 4
+                h += "<text x=\"0\" y=\"\(y + 14)\" font-size=\"12\">case \(c.id)</text>\n"
+                for e in eventsByCase[c.id] ?? [] {
+                    let x = left + e.firstSeen.date.timeIntervalSince(t0) / span * w
+                    let bw = max(3, e.lastSeen.date.timeIntervalSince(e.firstSeen.date) / span * w)
+                    h += "<rect class=\"occurrence\" data-case=\"\(c.id)\" x=\"\(String(format: "%.1f", x))\" y=\"\(y)\" width=\"\(String(format: "%.1f", bw))\" height=\"16\" fill=\"\(Self.colors[c.category] ?? "#555")\"><title>case \(c.id) \(esc(c.category)) \(CaseFormatter.isoString(e.firstSeen.date)) – \(CaseFormatter.isoString(e.lastSeen.date))</title></rect>\n"
+                }
+            }
+            let axisY = Double(cs.count) * lane + 22
+            h += "<text x=\"\(left)\" y=\"\(axisY)\" font-size=\"11\" fill=\"#777\">0 s</text><text x=\"\(left + w - 60)\" y=\"\(axisY)\" font-size=\"11\" fill=\"#777\">+\(Int(span)) s</text>\n"
+            h += "</svg></div>\n"
+        }
+
+        // Cases.
+        h += routesSection()
+        h += "<h2>Cases</h2>\n"
+        for c in cases {
+            h += "<div class=\"case\" id=\"case-\(c.id)\" data-category=\"\(esc(c.category))\" data-status=\"\(c.status.rawValue)\" style=\"border-left-color:\(Self.colors[c.category] ?? "#999")\">\n"
+            h += "<div class=\"meta\"><div><b>Case \(c.id)</b> · \(esc(c.category)) · \(esc(c.code)) \(esc(c.codeName))</div>"
+            h += "<div class=\"status\">\(c.status.rawValue)</div>"
+            h += "<div>\(esc(c.source)) · zone \(esc(c.zoneID))</div>"
+            h += "<div>\(CaseFormatter.isoString(c.firstSeen)) … \(CaseFormatter.isoString(c.lastSeen))</div>"
+            h += "<div>\(c.occurrences) occurrence(s)</div>"
+            if let a = c.address { h += "<div>\(esc(a))</div>" }
+            if let lat = c.latitude, let lon = c.longitude { h += "<div>\(lat), \(lon)</div>" }
+            h += "</div>\n"
+            let thumbs = c.evidence.filter { $0.kind != .firstSeen && present.contains($0.path) }
+            for f in thumbs.prefix(4) {
+                h += "<a href=\"\(esc(f.path))\"><img class=\"evidence\" src=\"\(esc(f.path))\" alt=\"\(f.kind.rawValue) of case \(c.id)\" title=\"sha256 \(f.sha256)\"></a>\n"
+            }
+            h += "</div>\n"
+        }
+        h += """
+        <script>
+        window.addEventListener('load', function () {
+          var imgs = document.querySelectorAll('img.evidence'), ok = 0;
+          imgs.forEach(function (i) { if (i.complete && i.naturalWidth > 0) ok++; });
+          document.body.setAttribute('data-images-loaded', ok);
+          document.body.setAttribute('data-images-total', imgs.length);
+          document.getElementById('img-status').textContent = ok + ' of ' + imgs.length + ' evidence images shown.';
+        });
+        </script>
+        </body></html>
+
+        """
+        return h
+    }
+}

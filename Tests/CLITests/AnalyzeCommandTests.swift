@@ -1,0 +1,176 @@
+import CaseStore
+import Foundation
+import XCTest
+
+/// `analyze` end to end: generated clips, a real model file run by the real engine, a real
+/// SQLite file, the built binary.
+final class AnalyzeCommandTests: XCTestCase {
+    var dir: URL!
+    var model: String!
+
+    override func setUpWithError() throws {
+        dir = try temporaryFolder(self)
+        model = try Fixtures.colourProbeModel(in: dir)
+    }
+
+    func json(_ s: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(s.utf8)) }
+
+    /// 5 min garbage, 5 min clean, the same garbage 5 min: two occurrences of one case.
+    func testFiveCleanFiveGivesOneCaseTwoOccurrences() throws {
+        let clip = dir.appendingPathComponent("recur.mp4")
+        try Fixtures.clip(clip, seconds: 900, patches: [.init(color: "red", x: 140, y: 110, size: 40, ranges: [(0, 300), (600, 900)])])
+        let db = dir.appendingPathComponent("db/cases.sqlite").path
+        let r = try CLI.run(["analyze", clip.path, "--db", db, "--model", model, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try XCTUnwrap((try json(r.stdout) as? [[String: Any]])?.first)
+        XCTAssertEqual(summary["status"] as? String, "analyzed")
+        XCTAssertEqual(summary["occurrences"] as? Int, 2)
+        XCTAssertEqual(summary["new_cases"] as? Int, 1)
+        XCTAssertEqual(summary["samples"] as? Int, 450)
+        let list = try CLI.run(["cases", "list", "--db", db, "--format", "json"])
+        let cases = try XCTUnwrap(try json(list.stdout) as? [[String: Any]])
+        XCTAssertEqual(cases.count, 1)
+        XCTAssertEqual(cases[0]["category"] as? String, "garbage")
+        XCTAssertEqual(cases[0]["code"] as? String, "0102")
+        XCTAssertEqual(cases[0]["occurrences"] as? Int, 2)
+        let evidence = try XCTUnwrap(cases[0]["evidence"] as? [[String: String]])
+        XCTAssertEqual(evidence.count, 6, "frame, crop and first-seen frame per occurrence")
+        for e in evidence {
+            let path = URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent(e["path"]!)
+            let data = try Data(contentsOf: path)
+            XCTAssertEqual(Array(data.prefix(2)), [0xFF, 0xD8])
+            XCTAssertEqual(e["sha256"]?.count, 64)
+        }
+        let show = try CLI.run(["cases", "show", "1", "--db", db, "--format", "json"])
+        let events = try XCTUnwrap((try json(show.stdout) as? [String: Any])?["events"] as? [[String: Any]])
+        XCTAssertEqual(events.map { $0["first_seen_pts"] as? Double }, [0, 600])
+        XCTAssertEqual(events.map { $0["violation_pts"] as? Double }, [120, 720])
+    }
+
+    /// All three classes, the config's zones and codes, plain per-clip lines off a terminal,
+    /// --jobs with several clips, and re-runs that store nothing twice.
+    func testThreeClassesJobsAndRerun() throws {
+        var clips: [String] = []
+        for i in 0..<3 {
+            let c = dir.appendingPathComponent("street-\(i).mp4")
+            try Fixtures.clip(c, seconds: 240, patches: [
+                .init(color: "red", x: 20 + 8 * i, y: 120, size: 40, ranges: [(0, 240)]),
+                .init(color: "lime", x: 140, y: 110, size: 48, ranges: [(10, 240)]),
+                .init(color: "blue", x: 260, y: 20, size: 32, ranges: [(0, 100)]),
+            ])
+            clips.append(c.path)
+        }
+        let cfg = dir.appendingPathComponent("cams.yaml")
+        try """
+        cameras:
+          - id: market
+            url: street-0.mp4
+            location: { address: 人民路 12 号, latitude: 31.23, longitude: 121.47 }
+            zones:
+              - id: shopfront
+                polygon: [[0.3, 0.4], [0.7, 0.4], [0.7, 1.0], [0.3, 1.0]]
+                prohibit: [street_vending]
+                codes: { street_vending: "0504" }
+              - id: street
+                prohibit: [garbage, illegal_ad]
+        """.write(to: cfg, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("cases.sqlite").path
+        let r = try CLI.run(["analyze"] + clips + ["--db", db, "--model", model, "--config", cfg.path, "--jobs", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        for c in clips { XCTAssertTrue(lines.contains { $0.hasPrefix(c + ": ") && $0.contains("3 occurrence(s)") }, r.stdout) }
+        XCTAssertTrue(r.stdout.contains("3 clip(s), 9 new occurrence(s), 0 failed"), r.stdout)
+        let cases = try XCTUnwrap(try json(try CLI.run(["cases", "list", "--db", db, "--format", "json"]).stdout) as? [[String: Any]])
+        XCTAssertEqual(cases.count, 9, "3 per clip; clips without a camera are separate sources")
+        XCTAssertEqual(Set(cases.compactMap { $0["category"] as? String }), ["garbage", "street_vending", "illegal_ad"])
+        let market = cases.filter { $0["source"] as? String == "market" }
+        XCTAssertEqual(market.count, 3)
+        XCTAssertEqual(market.first { $0["category"] as? String == "street_vending" }?["code"] as? String, "0504")
+        XCTAssertEqual((market[0]["location"] as? [String: Any])?["address"] as? String, "人民路 12 号")
+
+        // Re-run: complete clips are skipped; --force re-analyses and stores nothing new.
+        let again = try CLI.run(["analyze"] + clips + ["--db", db, "--model", model, "--config", cfg.path])
+        XCTAssertEqual(again.status, 0)
+        XCTAssertEqual(again.stdout.components(separatedBy: "already analyzed, skipped").count - 1, 3, again.stdout)
+        let forced = try CLI.run(["analyze", clips[0], "--db", db, "--model", model, "--config", cfg.path, "--force", "--json"])
+        let s = try XCTUnwrap((try json(forced.stdout) as? [[String: Any]])?.first)
+        XCTAssertEqual(s["occurrences"] as? Int, 0)
+        XCTAssertEqual(s["already_stored"] as? Int, 3)
+        let store = try CaseStore(path: db)
+        XCTAssertEqual(try store.events().count, 9)
+        XCTAssertEqual(try store.check(), [])
+    }
+
+    /// `kill -9` in the middle of a run leaves a consistent database; the re-run finishes the
+    /// work and ends with exactly what a clean run stores.
+    func testKill9MidRunThenRerunFinishesWithoutDuplicates() throws {
+        let clip = dir.appendingPathComponent("long.mp4")
+        // Garbage every other 3 minutes, alternating between two places: many occurrences.
+        var left: [(Double, Double)] = [], right: [(Double, Double)] = []
+        for k in 0..<10 {
+            let r = (Double(k) * 360, Double(k) * 360 + 180)
+            if k % 2 == 0 { left.append(r) } else { right.append(r) }
+        }
+        try Fixtures.clip(clip, seconds: 3600, patches: [
+            .init(color: "red", x: 20, y: 120, size: 40, ranges: left),
+            .init(color: "red", x: 240, y: 120, size: 40, ranges: right),
+        ])
+        let cfg = dir.appendingPathComponent("every.yaml")
+        try "defaults:\n  sampling: every_frame\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("killed.sqlite").path
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["analyze", clip.path, "--db", db, "--model", model, "--config", cfg.path]
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait for the first stored occurrence, then kill -9.
+        let deadline = Date().addingTimeInterval(120)
+        var seen = 0
+        while Date() < deadline && p.isRunning {
+            if FileManager.default.fileExists(atPath: db), let s = try? CaseStore(path: db), let n = try? s.events().count, n > 0 {
+                seen = n; break
+            }
+            usleep(20_000)
+        }
+        XCTAssertTrue(p.isRunning, "the run must still be going when killed")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .uncaughtSignal)
+        XCTAssertGreaterThan(seen, 0)
+
+        let killed = try CaseStore(path: db)
+        XCTAssertEqual(try killed.check(), [], "consistent after kill -9")
+        XCTAssertEqual(try killed.runs().map(\.status), ["running"])
+        let partial = try killed.events().count
+        XCTAssertLessThan(partial, 10)
+        for e in try killed.events() { XCTAssertFalse(e.evidence.isEmpty, "no event without its evidence") }
+
+        let rerun = try CLI.run(["analyze", clip.path, "--db", db, "--model", model, "--config", cfg.path, "--json"])
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        let clean = dir.appendingPathComponent("clean.sqlite").path
+        XCTAssertEqual(try CLI.run(["analyze", clip.path, "--db", clean, "--model", model, "--config", cfg.path]).status, 0)
+
+        let a = try CaseStore(path: db), b = try CaseStore(path: clean)
+        XCTAssertEqual(try a.events().map(\.key), try b.events().map(\.key), "same events as a clean run, none twice")
+        XCTAssertEqual(try a.events().count, 10)
+        XCTAssertEqual(try a.cases().map(\.occurrences), try b.cases().map(\.occurrences))
+        XCTAssertEqual(try a.runs().map(\.status), ["interrupted", "complete"])
+        XCTAssertEqual(try a.check(), [])
+    }
+
+    func testBadClipIsOneLineAndKeepsTheStore() throws {
+        let good = dir.appendingPathComponent("good.mp4")
+        try Fixtures.clip(good, seconds: 150, patches: [.init(color: "red", x: 20, y: 120, size: 40, ranges: [(0, 150)])])
+        let bad = dir.appendingPathComponent("notes.mp4")
+        try "just text".write(to: bad, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("c.sqlite").path
+        XCTAssertEqual(try CLI.run(["analyze", good.path, "--db", db, "--model", model]).status, 0)
+        let r = try CLI.run(["analyze", bad.path, dir.appendingPathComponent("missing.mp4").path, "--db", db, "--model", model])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.contains("notes.mp4: failed: "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("missing.mp4: failed: cannot open"), r.stdout)
+        XCTAssertFalse(r.stderr.contains("Fatal"))
+        XCTAssertEqual(try CaseStore(path: db).cases().count, 1, "nothing stored lost")
+    }
+}

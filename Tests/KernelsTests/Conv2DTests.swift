@@ -1,0 +1,132 @@
+import Kernels
+import XCTest
+
+final class Conv2DTests: XCTestCase {
+    func check(_ g: ConvGeometry, _ act: Activation, seed: UInt64, threads: Int = 1) {
+        var rng = SeededRandom(seed: seed)
+        let input = rng.floats(g.inChannels * g.height * g.width)
+        let weights = rng.floats(g.weightCount, -0.5...0.5)
+        let bias = rng.floats(g.outChannels)
+        let outCount = g.outChannels * g.outHeight * g.outWidth
+        var want = [Float](repeating: 0, count: outCount)
+        Reference.conv2d(input: input, weights: weights, bias: bias, geometry: g, activation: act, output: &want)
+        let conv = Conv2D(weights: weights, bias: bias, geometry: g, activation: act)
+        for kernels in fastPaths {
+            var got = [Float](repeating: .nan, count: outCount)
+            conv.run(input: input, output: &got, kernels: kernels, threads: threads)
+            assertClose(got, want, .conv2d, "conv \(g) \(act) on \(kernels.path)")
+        }
+    }
+
+    func testPointwiseOverOddAndVectorSizes() {
+        var seed: UInt64 = 1
+        for cin in [1, 3, 13, 16] {
+            for cout in [1, 7, 13, 24] {
+                for (h, w) in [(1, 1), (3, 7), (7, 13), (1, 127), (4, 32), (2, 128)] {
+                    seed += 1
+                    check(ConvGeometry(inChannels: cin, outChannels: cout, height: h, width: w, kernel: 1),
+                          .relu, seed: seed)
+                }
+            }
+        }
+    }
+
+    func testDenseKernelsStridesPadding() {
+        var seed: UInt64 = 100
+        for k in [1, 3, 5] {
+            for stride in [1, 2] {
+                for pad in Set([0, k / 2]) {
+                    for (h, w) in [(7, 13), (13, 7), (5, 127), (8, 16)] where h + 2 * pad >= k && w + 2 * pad >= k {
+                        seed += 1
+                        check(ConvGeometry(inChannels: 3, outChannels: 13, height: h, width: w,
+                                           kernel: k, stride: stride, padding: pad), .none, seed: seed)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Large outputs are unfolded in bands of rows; the band edges must not show.
+    func testIm2colBands() {
+        check(ConvGeometry(inChannels: 3, outChannels: 8, height: 130, width: 130, kernel: 3, padding: 1), .relu, seed: 501)
+        check(ConvGeometry(inChannels: 3, outChannels: 13, height: 261, width: 91, kernel: 3, stride: 2, padding: 1), .none, seed: 502)
+        check(ConvGeometry(inChannels: 2, outChannels: 6, height: 64, width: 256, kernel: 5, stride: 2, padding: 2), .relu6, seed: 503, threads: 2)
+    }
+
+    func testGroupedConvolution() {
+        check(ConvGeometry(inChannels: 8, outChannels: 12, height: 7, width: 13, kernel: 3, padding: 1, groups: 2),
+              .relu6, seed: 7)
+        check(ConvGeometry(inChannels: 12, outChannels: 12, height: 13, width: 16, kernel: 1, groups: 4),
+              .silu, seed: 8)
+    }
+
+    func testDepthwise3And5StrideOneAndTwo() {
+        var seed: UInt64 = 200
+        for k in [3, 5] {
+            for stride in [1, 2] {
+                for (h, w) in [(1, 1), (3, 3), (7, 13), (13, 127), (16, 128), (9, 64)] {
+                    for c in [1, 7, 24] {
+                        seed += 1
+                        check(ConvGeometry(inChannels: c, outChannels: c, height: h, width: w, kernel: k,
+                                           stride: stride, padding: k / 2, groups: c), .relu, seed: seed)
+                    }
+                }
+            }
+        }
+    }
+
+    func testFusedActivations() {
+        let acts: [Activation] = [.none, .relu, .relu6, .leakyReLU(alpha: 0.1), .silu, .hardswish, .sigmoid, .tanh]
+        for (i, act) in acts.enumerated() {
+            check(ConvGeometry(inChannels: 5, outChannels: 7, height: 7, width: 19, kernel: 3, padding: 1),
+                  act, seed: 300 + UInt64(i))
+            check(ConvGeometry(inChannels: 7, outChannels: 7, height: 7, width: 19, kernel: 5, padding: 2, groups: 7),
+                  act, seed: 400 + UInt64(i))
+        }
+    }
+
+    func testIntraOpThreadsGiveTheSameResult() {
+        check(ConvGeometry(inChannels: 16, outChannels: 24, height: 13, width: 127, kernel: 1), .relu, seed: 9, threads: 3)
+        check(ConvGeometry(inChannels: 24, outChannels: 24, height: 13, width: 64, kernel: 3, stride: 2,
+                           padding: 1, groups: 24), .none, seed: 10, threads: 2)
+    }
+}
+
+final class Conv2DStridedOutputTests: XCTestCase {
+    /// Writing every second channel plane (as a fused concat + shuffle does) gives the same planes.
+    func testStridedOutputOnEveryPath() {
+        var rng = SeededRandom(seed: 77)
+        for g in [ConvGeometry(inChannels: 13, outChannels: 7, height: 7, width: 13, kernel: 1),
+                  ConvGeometry(inChannels: 7, outChannels: 7, height: 7, width: 13, kernel: 3, padding: 1, groups: 7)] {
+            let input = rng.floats(g.inChannels * g.height * g.width)
+            let conv = Conv2D(weights: rng.floats(g.weightCount), bias: rng.floats(g.outChannels), geometry: g, activation: .relu)
+            let plane = g.outHeight * g.outWidth
+            var want = [Float](repeating: 0, count: g.outChannels * plane)
+            conv.run(input: input, output: &want, kernels: .reference)
+            for kernels in fastPaths + [.reference] {
+                var got = [Float](repeating: .nan, count: 2 * g.outChannels * plane)
+                conv.run(input: input, output: &got, kernels: kernels, outputChannelStride: 2 * plane)
+                var planes: [Float] = []
+                for c in 0..<g.outChannels {
+                    let start = 2 * c * plane
+                    planes += got[start..<(start + plane)]
+                }
+                assertClose(planes, want, .conv2d, "strided conv \(g) on \(kernels.path)")
+            }
+        }
+    }
+
+    func testStrideThreeWindowsUseTheScalarPath() {
+        var rng = SeededRandom(seed: 78)
+        let g = ConvGeometry(inChannels: 5, outChannels: 5, height: 13, width: 31, kernel: 3, stride: 3, padding: 1, groups: 5)
+        let input = rng.floats(5 * 13 * 31), w = rng.floats(g.weightCount)
+        var want = [Float](repeating: 0, count: 5 * g.outHeight * g.outWidth)
+        Reference.conv2d(input: input, weights: w, bias: nil, geometry: g, activation: .none, output: &want)
+        let conv = Conv2D(weights: w, bias: nil, geometry: g, activation: .none)
+        for kernels in fastPaths {
+            var got = want.map { _ in Float.nan }
+            conv.run(input: input, output: &got, kernels: kernels)
+            assertClose(got, want, .conv2d, "dw stride 3 on \(kernels.path)")
+        }
+    }
+}

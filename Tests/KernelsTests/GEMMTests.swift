@@ -1,0 +1,42 @@
+import Kernels
+import XCTest
+
+final class GEMMTests: XCTestCase {
+    /// The packed GEMM on every path against a plain triple loop on the unpacked matrix.
+    func testPackedGEMMOverOddAndVectorSizes() {
+        var rng = SeededRandom(seed: 42)
+        for m in [1, 3, 7, 13, 16, 127] {
+            for n in oddSizes + vectorSizes {
+                for k in [1, 3, 13, 128] {
+                    let a = rng.floats(m * k), b = rng.floats(k * n), bias = rng.floats(m)
+                    var want = [Float](repeating: 0, count: m * n)
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var s = bias[i]
+                            for kk in 0..<k { s += a[i * k + kk] * b[kk * n + j] }
+                            want[i * n + j] = s
+                        }
+                    }
+                    let packed = a.withUnsafeBufferPointer { packGemmWeights($0.baseAddress!, m: m, k: k) }
+                    var padded = [Float](repeating: 0, count: (m + 5) / 6 * 6)
+                    for i in 0..<m { padded[i] = bias[i] }
+                    for kernels in fastPaths + [KernelSet.reference] {
+                        var got = [Float](repeating: .nan, count: m * n)
+                        packed.withUnsafeBufferPointer { pa in
+                            padded.withUnsafeBufferPointer { pb in
+                                b.withUnsafeBufferPointer { bb in
+                                    got.withUnsafeMutableBufferPointer { c in
+                                        kernels.gemm(GemmArgs(m: m, k: k, a: pa.baseAddress!, bias: pb.baseAddress!,
+                                                              b: bb.baseAddress!, ldb: n, c: c.baseAddress!, ldc: n,
+                                                              columns: 0..<n, activation: .none))
+                                    }
+                                }
+                            }
+                        }
+                        assertClose(got, want, .gemm, "gemm m\(m) n\(n) k\(k) on \(kernels.path)")
+                    }
+                }
+            }
+        }
+    }
+}

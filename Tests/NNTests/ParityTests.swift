@@ -1,0 +1,50 @@
+import Kernels
+import KernelsDispatch
+@testable import NN
+import XCTest
+
+/// Models exported from PyTorch by Fixtures/make_fixtures.py must give PyTorch's and ONNX
+/// Runtime's outputs on the committed golden input, on every kernel path this CPU has.
+final class ParityTests: XCTestCase {
+    func checkParity(_ name: String) throws {
+        let golden = try SafeTensors(contentsOf: Fixtures.path("\(name).golden.safetensors"))
+        let input = try golden.floats("input")
+        let expectTorch = try golden.floats("torch")
+        let expectONNX = try golden.floats("onnx")
+        let model = try Model.load(path: Fixtures.path(name))
+        let x = Tensor(shape: model.metadata.inputShape, data: input)
+        for path in KernelSelection.available {
+            try model.setKernels(path)
+            for threads in [1, 2] {
+                model.threads = threads
+                let y = try model.run(x)
+                XCTAssertEqual(y.count, expectTorch.count, "\(name) output size")
+                let dT = maxAbsDiff(y.data, expectTorch), dO = maxAbsDiff(y.data, expectONNX)
+                XCTAssertLessThanOrEqual(dT, parityTolerance, "\(name) vs PyTorch on \(path), \(threads) thread(s)")
+                XCTAssertLessThanOrEqual(dO, parityTolerance, "\(name) vs ONNX Runtime on \(path), \(threads) thread(s)")
+            }
+        }
+    }
+
+    func testTinyFastestDetMatchesPyTorchAndONNXRuntime() throws { try checkParity("tiny_fastestdet") }
+    func testOpsZooMatchesPyTorchAndONNXRuntime() throws { try checkParity("ops_zoo") }
+
+    func testMetadataAndFolding() throws {
+        let model = try Model.load(path: Fixtures.path("tiny_fastestdet.json"))
+        XCTAssertEqual(model.metadata.classes, ["street_vending", "garbage", "illegal_ad"])
+        XCTAssertEqual(model.metadata.thresholds["garbage"], 0.4)
+        XCTAssertEqual(model.metadata.inputShape, [3, 64, 96])
+        XCTAssertEqual(model.metadata.nmsIoU, 0.45, accuracy: 1e-6)
+        XCTAssertEqual(model.metadata.outputs.count, 1)
+        // Every batch norm and ReLU that follows a convolution is folded away.
+        XCTAssertFalse(model.layers.contains { $0.op == "batchnorm" || $0.op == "relu" })
+        XCTAssertGreaterThan(model.flops, 0)
+    }
+
+    func testWrongInputShapeIsAnError() throws {
+        let model = try Model.load(path: Fixtures.path("ops_zoo"))
+        XCTAssertThrowsError(try model.run(Tensor(shape: [3, 8, 8]))) { error in
+            XCTAssertTrue("\(error)".contains("expects input"))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import XCTest
+import Rules
+@testable import Pipeline
+
+final class ConfigTests: XCTestCase {
+    func repoFile(_ rel: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(rel).path
+    }
+
+    func testExampleConfigLoads() throws {
+        let c = try StreetWardenConfig.load(path: repoFile("docs/example-config.yaml"))
+        XCTAssertEqual(c.cameras.map(\.id), ["camera-1", "gate-2"])
+        XCTAssertEqual(c.metricsPort, 9464)
+        let bare = c.cameras[0]
+        XCTAssertEqual(bare.url, "rtsp://192.0.2.10:554/stream1")
+        XCTAssertEqual(bare.rules.zones, [.wholeFrame])
+        XCTAssertEqual(bare.rules.timeZone.identifier, "Asia/Shanghai")
+        XCTAssertEqual(bare.rules.policy(for: "illegal_ad").threshold, 0.5)
+        let gate = c.cameras[1]
+        XCTAssertEqual(gate.sampling, .rate(1))
+        XCTAssertEqual(gate.latitude, 31.2304)
+        XCTAssertEqual(gate.rules.policy(for: "garbage").dwell, 90)
+        XCTAssertEqual(gate.rules.policy(for: "street_vending").dwell, 180)
+        XCTAssertEqual(gate.rules.zones.map(\.id), ["sidewalk", "night-market", "wall"])
+        XCTAssertEqual(gate.rules.zones[1].allowances.first?.windows, [DailyWindow(start: 1080, end: 1320)])
+        XCTAssertTrue(gate.rules.zones[2].activeWindows[0].isOvernight)
+        XCTAssertEqual(gate.rules.masks.first?.classes, ["illegal_ad"])
+        XCTAssertEqual(c.code(for: "street_vending", override: gate.rules.zones[0].codes["street_vending"]).name, "店外经营")
+        XCTAssertEqual(c.code(for: "garbage").code, "0102")
+    }
+
+    func testBareURLFile() throws {
+        let c = try StreetWardenConfig.parse("rtsp://10.0.0.5/live\n")
+        XCTAssertEqual(c.cameras.count, 1)
+        XCTAssertEqual(c.cameras[0].url, "rtsp://10.0.0.5/live")
+        XCTAssertEqual(c.cameras[0].sampling, .keyframes)
+        XCTAssertEqual(c.cameras[0].rules.zones.first?.prohibited, Set(ViolationClass.all))
+        XCTAssertEqual(c.cameras[0].rules.policy(for: "garbage").dwell, 120)
+    }
+
+    func expectError(_ yaml: String, _ fragments: [String], line: Int = #line) {
+        XCTAssertThrowsError(try StreetWardenConfig.parse(yaml, file: "cams.yaml")) { e in
+            let msg = "\(e)"
+            XCTAssertFalse(msg.contains("\n"), "one line: \(msg)", line: UInt(line))
+            for f in fragments { XCTAssertTrue(msg.contains(f), "'\(f)' missing from: \(msg)", line: UInt(line)) }
+        }
+    }
+
+    func testErrorsNameCameraAndZone() {
+        let zoneTypo = """
+        cameras:
+          - id: gate-2
+            url: rtsp://x
+            zones:
+              - id: kerb
+                polgon: [[0,0],[1,0],[1,1]]
+        """
+        expectError(zoneTypo, ["cams.yaml", "camera 'gate-2', zone 'kerb'", "unknown key 'polgon'", "line 6"])
+        expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        prohibit: [trash]\n",
+                    ["camera 'a', zone 'z'", "unknown class 'trash'"])
+        expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        polygon: [[0,0],[1.5,0],[1,1]]\n",
+                    ["camera 'a', zone 'z'", "within 0.0…1.0"])
+        expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        polygon: [[0,0],[1,1]]\n",
+                    ["camera 'a', zone 'z'", "at least 3 points"])
+        expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        active: {from: '25:00', to: '06:00'}\n",
+                    ["camera 'a', zone 'z'", "'from' must be HH:MM"])
+        expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        prohibit: [garbage]\n        allow: {classes: [illegal_ad], from: '18:00', to: '22:00'}\n",
+                    ["camera 'a', zone 'z'", "does not prohibit"])
+        expectError("cameras:\n  - id: a\n    url: x\n    classes:\n      garbage: {dwel: 10}\n", ["camera 'a', class 'garbage'", "unknown key 'dwel'"])
+        expectError("cameras:\n  - id: a\n    url: x\n    timezone: Mars/Olympus\n", ["camera 'a'", "unknown timezone"])
+        expectError("cameras:\n  - id: a\n    url: x\n  - id: a\n    url: y\n", ["camera 'a'", "used twice"])
+        expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n      - id: z\n", ["camera 'a', zone 'z'", "used twice"])
+        expectError("cameras:\n  - url: x\n", ["camera #1", "missing 'id'"])
+        expectError("cameras:\n  - id: a\n", ["camera 'a'", "missing 'url'"])
+        expectError("camras: []\n", ["unknown key 'camras'"])
+        expectError("cameras: [\n", ["not valid YAML"])
+        expectError("cameras:\n  - id: a\n    url: x\n    sampling: sometimes\n", ["camera 'a'", "sampling must be"])
+        expectError("evidence: {folder: ../elsewhere}\n", ["evidence folder"])
+        expectError("", ["empty"])
+        expectError("cameras:\n  - id: a\n    url: x\n    options: {transport: pigeon}\n", ["camera 'a'", "transport"])
+    }
+
+    func testMissingFileNamesIt() {
+        XCTAssertThrowsError(try StreetWardenConfig.load(path: "/nonexistent/cams.yaml")) { e in
+            XCTAssertTrue("\(e)".contains("/nonexistent/cams.yaml"))
+        }
+    }
+
+    func testCameraForClip() throws {
+        let c = try StreetWardenConfig.parse("cameras:\n  - id: a\n    url: market.mp4\n  - id: b\n    url: /data/gate.mp4\n")
+        XCTAssertEqual(c.camera(forClip: "/tmp/x/market.mp4")?.id, "a")
+        let o = try StreetWardenConfig.parse("cameras:\n  - id: a\n    url: rtsp://x\n    options: {transport: tcp, buffer_size: 4194304, probesize: 100000}\n")
+        XCTAssertEqual(o.cameras[0].options.bufferSize, 4194304)
+        XCTAssertEqual(o.cameras[0].options.extra["probesize"], "100000")
+        XCTAssertEqual(c.camera(forClip: "/data/./gate.mp4")?.id, "b")
+        XCTAssertNil(c.camera(forClip: "other.mp4"))
+    }
+}

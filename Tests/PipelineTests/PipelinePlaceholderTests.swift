@@ -1,5 +1,0 @@
-import XCTest
-
-final class PipelinePlaceholderTests: XCTestCase {
-    func testPackageBuilds() { XCTAssertEqual(1 + 1, 2) }
-}
