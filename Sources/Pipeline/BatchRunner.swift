@@ -67,10 +67,10 @@ public final class BatchRunner: @unchecked Sendable {
     public var gps: String?
     /// Seconds added to the track's times (`--gps-offset`), overriding the camera's `gps_offset`.
     public var gpsOffset: Double?
-    /// Called from worker threads with (clip index, media seconds done).
-    public var onProgress: (@Sendable (Int, Double) -> Void)?
-    /// Called from worker threads when a clip is done.
-    public var onClipDone: (@Sendable (ClipSummary) -> Void)?
+    /// Called from worker threads with (clip index, media seconds done, clip duration if known).
+    public var onProgress: (@Sendable (Int, Double, Double?) -> Void)?
+    /// Called from worker threads with (clip index, summary) when a clip is done.
+    public var onClipDone: (@Sendable (Int, ClipSummary) -> Void)?
 
     public init(store: CaseStore, config: StreetWardenConfig, jobs: Int = 1, makeAnalyzer: @escaping () throws -> FrameAnalyzer) {
         self.store = store; self.config = config; self.jobs = max(1, jobs); self.makeAnalyzer = makeAnalyzer
@@ -95,7 +95,7 @@ public final class BatchRunner: @unchecked Sendable {
                         s = ClipSummary(clip: clips[i], status: .failed, error: "\(error)")
                     }
                     work.put(i, s)
-                    self.onClipDone?(s)
+                    self.onClipDone?(i, s)
                 }
             }
             t.stackSize = 8 << 20
@@ -157,7 +157,7 @@ public final class BatchRunner: @unchecked Sendable {
                     RGBCanvas(frame.rgbImage())
                 }
                 summary.mediaSeconds = max(summary.mediaSeconds, frame.pts)
-                onProgress?(index, frame.pts)
+                onProgress?(index, frame.pts, source.duration)
                 if Date().timeIntervalSince(lastSave) > 5 {
                     lastSave = Date()
                     try store.updateRun(id: runID!, frames: source.decodedFrames, samples: summary.samples, mediaSeconds: summary.mediaSeconds)
@@ -170,7 +170,9 @@ public final class BatchRunner: @unchecked Sendable {
             summary.newCases = recorder.newCases
             summary.alreadyStored = recorder.skipped
             summary.byClass = recorder.countsByClass
-            if let patrol = recorder as? PatrolRecorder, let track { summary.gps = patrol.summary(track: track) }
+            if let patrol = recorder as? PatrolRecorder, let track {
+                summary.gps = patrol.summary(track: track, samples: summary.samples, mediaSeconds: max(summary.mediaSeconds, source.duration ?? 0))
+            }
             summary.wallSeconds = Date().timeIntervalSince(began)
             try store.finishRun(id: runID!, status: "complete", frames: summary.frames, samples: summary.samples,
                                 mediaSeconds: summary.mediaSeconds)

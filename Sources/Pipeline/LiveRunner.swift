@@ -63,9 +63,8 @@ public final class LiveRunner: @unchecked Sendable {
             let sourceID = try store.upsertSource(SourceInfo(key: key, kind: .stream, uri: cam.url, cameraID: cam.id, name: cam.name,
                                                              address: cam.address, latitude: cam.latitude, longitude: cam.longitude))
             runID = try store.beginRun(sourceID: sourceID, model: analyzer.modelName, configDigest: nil)
-            let recorder = IncidentRecorder(store: store, writer: EvidenceWriter(root: store.folder!, folder: config.evidenceFolder),
-                                            config: config, camera: cam, sourceID: sourceID, runID: runID!, sourceKey: key,
-                                            site: key, evidenceSub: cam.id, encode: { try JPEGEncoder.encode($0.rgbImage, quality: 88) })
+            let (recorder, listener) = try makeLiveRecorder(cam, sourceID: sourceID, runID: runID!, key: key)
+            defer { listener?.stop() }
             var options = cam.options
             options.live = true
             let id = cam.id

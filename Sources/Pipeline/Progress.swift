@@ -8,27 +8,29 @@ import Glibc
 public final class ProgressBar: @unchecked Sendable {
     private let lock = NSLock()
     private let enabled: Bool
-    private let totalSeconds: Double
     private var done: [Int: Double] = [:]
+    private var fraction: [Int: Double] = [:]
     private let started = Date()
     private var lastDraw = Date.distantPast
     private let clips: Int
     private var finished = 0
 
-    /// - Parameter totalSeconds: media seconds in all clips (0 when unknown).
-    public init(clips: Int, totalSeconds: Double, enabled: Bool = isatty(2) == 1) {
-        self.clips = clips; self.totalSeconds = totalSeconds; self.enabled = enabled
+    public init(clips: Int, enabled: Bool = isatty(2) == 1) {
+        self.clips = clips; self.enabled = enabled
     }
 
-    public func update(clip: Int, seconds: Double) {
+    /// Clip `clip` has reached `seconds` of its `duration` (nil when unknown).
+    public func update(clip: Int, seconds: Double, duration: Double?) {
         lock.lock(); defer { lock.unlock() }
         done[clip] = seconds
+        if let d = duration, d > 0 { fraction[clip] = min(1, seconds / d) }
         draw(force: false)
     }
 
-    public func clipFinished() {
+    public func clipFinished(_ clip: Int) {
         lock.lock(); defer { lock.unlock() }
         finished += 1
+        fraction[clip] = 1
         draw(force: true)
     }
 
@@ -36,7 +38,7 @@ public final class ProgressBar: @unchecked Sendable {
         guard enabled, force || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = Date()
         let sum = done.values.reduce(0, +)
-        let frac = totalSeconds > 0 ? min(1, sum / totalSeconds) : Double(finished) / Double(max(1, clips))
+        let frac = fraction.values.reduce(0, +) / Double(max(1, clips))
         let elapsed = Date().timeIntervalSince(started)
         let eta = frac > 0.001 ? elapsed * (1 - frac) / frac : 0
         let width = 30

@@ -1,12 +1,9 @@
 import Foundation
 import Geo
+import VideoIO
 
 /// Finds and reads the GPS track of a moving camera's clip.
 public enum TrackLoader {
-    /// Subtitle cues of a clip's own subtitle stream, when the build can read them (set by the
-    /// executable to VideoIO's reader; nil: embedded subtitles are not looked for).
-    nonisolated(unsafe) public static var embeddedCues: ((String) throws -> [(start: Double, end: Double, text: String)]?)?
-
     /// The track for `clip`:
     /// 1. `explicit` (`--gps TRACK`), a file in any supported format;
     /// 2. else the camera's `gps` setting: a file path, or `subtitles`;
@@ -18,7 +15,7 @@ public enum TrackLoader {
     public static func track(forClip clip: String, explicit: String?, offset: Double?, moving: MovingCameraConfig?,
                              timeZone: TimeZone, clipStart: Date? = nil) throws -> GPSTrack? {
         let localOffset = Double(timeZone.secondsFromGMT(for: clipStart ?? Date()))
-        var options = TrackReadOptions(timeOffset: offset ?? moving?.gpsOffset ?? 0, localUTCOffset: localOffset)
+        let options = TrackReadOptions(timeOffset: offset ?? moving?.gpsOffset ?? 0, localUTCOffset: localOffset)
         if let explicit {
             return try TrackReader.read(path: explicit, options: options)
         }
@@ -34,9 +31,9 @@ public enum TrackLoader {
         for ext in ["srt", "SRT"] where FileManager.default.fileExists(atPath: "\(stem).\(ext)") {
             return try TrackReader.read(path: "\(stem).\(ext)", format: .srt, options: options)
         }
-        if let reader = embeddedCues, let cues = try reader(clip), !cues.isEmpty {
-            options.maxGap = max(options.maxGap, 5)
-            return try SRTTelemetryReader.read(cues: cues, name: "\(clip)#subtitles", options: options)
+        if FileManager.default.fileExists(atPath: clip), let cues = try SubtitleTrack.cues(path: clip), !cues.isEmpty {
+            return try SRTTelemetryReader.read(cues: cues.map { ($0.start, $0.end, $0.text) }, name: "\(clip)#subtitles",
+                                               options: options)
         }
         throw PatrolError("\(clip): moving camera without a track: no --gps, no \(URL(fileURLWithPath: stem).lastPathComponent).srt beside it and no subtitle telemetry inside it")
     }

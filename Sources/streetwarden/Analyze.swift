@@ -37,28 +37,31 @@ struct Analyze: ParsableCommand {
                 startDate = d
             }
             let cfg = try config.map { try StreetWardenConfig.load(path: $0) } ?? StreetWardenConfig()
+            if gpsOffset != nil && gps == nil && !cfg.cameras.contains(where: { $0.moving != nil }) && cfg.defaults.moving == nil {
+                throw CLIError("--gps-offset needs a track: give --gps TRACK or a moving camera in the config")
+            }
+            if let o = gpsOffset, !o.isFinite || abs(o) > 86_400 { throw CLIError("--gps-offset \(o): must be within ±86400 seconds") }
+            if let gps {  // a bad track is reported before any work starts
+                do { _ = try TrackLoader.track(forClip: clips.first ?? "", explicit: gps, offset: gpsOffset, moving: nil, timeZone: .current) }
+                catch { throw CLIError("--gps \(error)") }
+            }
             let modelPath = try ModelLocator.resolve(model)
             try AnalyzerFactory.check(modelPath: modelPath)
             let store = try CaseStore(path: db)
             let runner = BatchRunner(store: store, config: cfg, jobs: jobs) { try AnalyzerFactory.make(modelPath: modelPath) }
             runner.start = startDate
             runner.force = force
-            if gpsOffset != nil && gps == nil && !cfg.cameras.contains(where: { $0.moving != nil }) && cfg.defaults.moving == nil {
-                throw CLIError("--gps-offset needs a track: give --gps TRACK or a moving camera in the config")
-            }
-            if let o = gpsOffset, !o.isFinite || abs(o) > 86_400 { throw CLIError("--gps-offset \(o): must be within ±86400 seconds") }
             runner.gps = gps
             runner.gpsOffset = gpsOffset
-            let bar = ProgressBar(clips: clips.count, totalSeconds: 0)
-            let plain = isatty(1) == 0 || json
-            runner.onProgress = { i, t in bar.update(clip: i, seconds: t) }
-            runner.onClipDone = { s in
-                bar.clipFinished()
+            let bar = ProgressBar(clips: clips.count, enabled: isatty(2) == 1 && !json)
+            runner.onProgress = { i, t, d in bar.update(clip: i, seconds: t, duration: d) }
+            runner.onClipDone = { i, s in
                 if !json {
                     bar.end()
                     print(s.line)
-                    if plain { fflush(stdout) }
+                    fflush(stdout)
                 }
+                bar.clipFinished(i)
             }
             let results = runner.run(clips: clips)
             bar.end()

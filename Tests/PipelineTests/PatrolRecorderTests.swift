@@ -59,20 +59,8 @@ final class PatrolRecorderTests: XCTestCase {
         return url
     }
 
-    /// Observations a detector would report for `violations` at track time `t`: a box whose
-    /// bottom-centre is where the camera model puts each visible place.
     func observations(at t: Double, track: GPSTrack, drive: PatrolDrive, violations: [Violation]) -> [Observation] {
-        guard let s = track.lookup(t).sample, let heading = s.heading else { return [] }
-        let lap = Int((t - drive.start) / PatrolDrive.lapSeconds)
-        var out: [Observation] = []
-        for v in violations where v.laps.contains(lap) && mount.sees(v.place, from: s.coordinate, heading: heading) {
-            let (e, n) = LocalFrame(origin: s.coordinate).project(v.place)
-            let ψ = heading * .pi / 180
-            guard let (x, y) = mount.imagePoint(forward: n * cos(ψ) + e * sin(ψ), right: e * cos(ψ) - n * sin(ψ)) else { continue }
-            out.append(Observation(className: v.className, score: 0.9,
-                                   box: NormalizedBox(x1: max(0, x - 0.05), y1: max(0, y - 0.15), x2: min(1, x + 0.05), y2: y)))
-        }
-        return out
+        detections(at: t, track: track, drive: drive, violations: violations, mount: mount)
     }
 
     /// Runs one clip of `drive` through a PatrolRecorder: samples every 0.5 s of clip time,
@@ -244,4 +232,20 @@ final class PatrolRecorderTests: XCTestCase {
 /// Binary PPM: a real image file of the canvas, standing in for JPEG until VideoIO's encoder is linked here.
 func ppm(_ c: RGBCanvas) throws -> [UInt8] {
     Array("P6\n\(c.width) \(c.height)\n255\n".utf8) + c.pixels
+}
+
+/// Observations a detector would report for `violations` at track time `t`: a box whose
+/// bottom-centre is where the camera model puts each visible place.
+func detections(at t: Double, track: GPSTrack, drive: PatrolDrive, violations: [Violation], mount: CameraMount) -> [Observation] {
+    guard let s = track.lookup(t).sample, let heading = s.heading else { return [] }
+    let lap = Int((t - drive.start) / PatrolDrive.lapSeconds)
+    var out: [Observation] = []
+    for v in violations where v.laps.contains(lap) && mount.sees(v.place, from: s.coordinate, heading: heading) {
+        let (e, n) = LocalFrame(origin: s.coordinate).project(v.place)
+        let ψ = heading * .pi / 180
+        guard let (x, y) = mount.imagePoint(forward: n * cos(ψ) + e * sin(ψ), right: e * cos(ψ) - n * sin(ψ)) else { continue }
+        out.append(Observation(className: v.className, score: 0.9,
+                               box: NormalizedBox(x1: max(0, x - 0.05), y1: max(0, y - 0.15), x2: min(1, x + 0.05), y2: y)))
+    }
+    return out
 }
