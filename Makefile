@@ -31,7 +31,7 @@ clips: build
 ## run: analyze the sample clips with the default model into an embedded SQLite file and print the cases.
 run: clips
 	@if $(BIN) help analyze >/dev/null 2>&1; then \
-	  $(BIN) analyze clips/generated/*.mp4 --db $(DB) && $(BIN) cases list --db $(DB); \
+	  $(BIN) analyze clips/generated/*.mp4 --db $(DB) --config clips/samples.yaml && $(BIN) cases list --db $(DB); \
 	else \
 	  for f in clips/generated/*.mp4; do $(BIN) bench decode "$$f" --mode keyframes; done; \
 	fi

@@ -45,7 +45,7 @@ public enum GenericGEMM<I: SIMDISA> {
 
     /// 6 rows × 2 vectors of output, all of `k`, bias in the accumulators, activation at store.
     @inlinable @inline(__always)
-    static func tile(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+    static func tile<E: Epilogue>(_: E.Type, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
                      c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>,
                      act: Activation) {
         let w = V.scalarCount
@@ -67,18 +67,27 @@ public enum GenericGEMM<I: SIMDISA> {
             ap += 6; bp += ldb
         }
         var cp = c
-        vstore(vactivate(I.self, c00, act), cp); vstore(vactivate(I.self, c01, act), cp + w); cp += ldc
-        vstore(vactivate(I.self, c10, act), cp); vstore(vactivate(I.self, c11, act), cp + w); cp += ldc
-        vstore(vactivate(I.self, c20, act), cp); vstore(vactivate(I.self, c21, act), cp + w); cp += ldc
-        vstore(vactivate(I.self, c30, act), cp); vstore(vactivate(I.self, c31, act), cp + w); cp += ldc
-        vstore(vactivate(I.self, c40, act), cp); vstore(vactivate(I.self, c41, act), cp + w); cp += ldc
-        vstore(vactivate(I.self, c50, act), cp); vstore(vactivate(I.self, c51, act), cp + w)
+        vstore(E.apply(I.self, c00, act), cp); vstore(E.apply(I.self, c01, act), cp + w); cp += ldc
+        vstore(E.apply(I.self, c10, act), cp); vstore(E.apply(I.self, c11, act), cp + w); cp += ldc
+        vstore(E.apply(I.self, c20, act), cp); vstore(E.apply(I.self, c21, act), cp + w); cp += ldc
+        vstore(E.apply(I.self, c30, act), cp); vstore(E.apply(I.self, c31, act), cp + w); cp += ldc
+        vstore(E.apply(I.self, c40, act), cp); vstore(E.apply(I.self, c41, act), cp + w); cp += ldc
+        vstore(E.apply(I.self, c50, act), cp); vstore(E.apply(I.self, c51, act), cp + w)
     }
 
     /// Full panels of 2 vectors go straight to `C`; partial rows or columns go through a
     /// zero-padded scratch tile, so every size runs the same micro-kernel.
     @inlinable
     public static func gemm(_ g: GemmArgs) {
+        switch g.activation {
+        case .none: gemm(g, NoActivation.self)
+        case .relu: gemm(g, ReLUActivation.self)
+        default: gemm(g, AnyActivation.self)
+        }
+    }
+
+    @inlinable
+    static func gemm<E: Epilogue>(_ g: GemmArgs, _ e: E.Type) {
         let r = gemmRowsPerTile
         let nr = 2 * V.scalarCount
         let panels = (g.m + r - 1) / r
@@ -90,24 +99,30 @@ public enum GenericGEMM<I: SIMDISA> {
                     let bias = g.bias + p * r
                     let validRows = Swift.min(r, g.m - p * r)
                     if validRows == r && width == nr {
-                        tile(k: g.k, a: a, b: b, ldb: ldb, c: g.c + p * r * g.ldc + j, ldc: g.ldc,
+                        tile(E.self, k: g.k, a: a, b: b, ldb: ldb, c: g.c + p * r * g.ldc + j, ldc: g.ldc,
                              bias: bias, act: g.activation)
                     } else {
-                        tile(k: g.k, a: a, b: b, ldb: ldb, c: tmp, ldc: nr, bias: bias, act: g.activation)
+                        tile(E.self, k: g.k, a: a, b: b, ldb: ldb, c: tmp, ldc: nr, bias: bias, act: g.activation)
                         for i in 0..<validRows {
                             (g.c + (p * r + i) * g.ldc + j).update(from: tmp + i * nr, count: width)
                         }
                     }
                 }
             }
-            // Each panel of B (k rows × 2 vectors) is packed contiguously first: rows of a
-            // feature map are often a multiple of 4 KiB apart, which would make every k-step
-            // of the micro-kernel a cache-set conflict.
+            // A panel of B (k rows × 2 vectors) is packed contiguously when its rows are a
+            // multiple of 512 bytes apart (feature maps of 36×64, 72×128, …): such rows share
+            // few L1 sets and every k-step of the micro-kernel would be a conflict miss.
             withUnsafeTemporaryAllocation(of: Float.self, capacity: g.k * nr) { bBuf in
                 let bt = bBuf.baseAddress!
                 var j = g.columns.lowerBound
                 while j < g.columns.upperBound {
                     let width = Swift.min(nr, g.columns.upperBound - j)
+                    if width == nr && g.ldb % 128 != 0 {
+                        // Rows spread over cache sets: read B in place.
+                        rows(b: g.b + j, ldb: g.ldb, column: j, width: nr)
+                        j += nr
+                        continue
+                    }
                     var src = g.b + j
                     var row = bt
                     if width == nr {

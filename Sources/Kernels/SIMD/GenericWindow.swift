@@ -10,6 +10,8 @@ public struct WindowArgs {
     public var bias: UnsafePointer<Float>?
     public var activation: Activation
     public var pool: PoolKind?
+    /// Optional work space of `windowScratchCount(geometry)` floats (else one is allocated).
+    public var scratch: UnsafeMutablePointer<Float>? = nil
 
     public init(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry: ConvGeometry,
                 channelRange: Range<Int>, weights: UnsafePointer<Float>?, bias: UnsafePointer<Float>?,
@@ -18,6 +20,13 @@ public struct WindowArgs {
         self.channelRange = channelRange; self.weights = weights; self.bias = bias
         self.activation = activation; self.pool = pool
     }
+}
+
+/// Floats of work space one window job needs on any path (vectors up to 16 wide).
+public func windowScratchCount(_ g: ConvGeometry) -> Int {
+    let wp = g.width + 2 * g.padding + 4 * 16 + 8
+    let hp = g.height + 2 * g.padding
+    return hp * wp + g.outWidth + (g.stride == 2 ? 2 * hp * ((wp + 1) / 2) : 0)
 }
 
 public enum GenericWindow<I: SIMDISA> {
@@ -40,8 +49,12 @@ public enum GenericWindow<I: SIMDISA> {
         // contiguous load: column 2·ox + kx is even[ox + kx/2] or odd[ox + kx/2].
         let wh = (wp + 1) / 2
         let split = s == 2 ? 2 * hp * wh : 0
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: hp * wp + wo + split) { buf in
-            let plane = buf.baseAddress!
+        if let scratch = a.scratch {
+            body(scratch)
+        } else {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: hp * wp + wo + split) { body($0.baseAddress!) }
+        }
+        func body(_ plane: UnsafeMutablePointer<Float>) {
             let colScale = plane + hp * wp
             let halves = colScale + wo
             plane.update(repeating: fill, count: hp * wp)
@@ -80,12 +93,10 @@ public enum GenericWindow<I: SIMDISA> {
                 if let weights = a.weights {
                     let wts = weights + c * k * k
                     let bias = a.bias?[c] ?? 0
-                    switch (k, s) {
-                    case (3, 1): conv(taps, dst, ho, wo, wts, bias, a.activation, k: 3, s: 1)
-                    case (3, 2): conv(taps, dst, ho, wo, wts, bias, a.activation, k: 3, s: 2)
-                    case (5, 1): conv(taps, dst, ho, wo, wts, bias, a.activation, k: 5, s: 1)
-                    case (5, 2): conv(taps, dst, ho, wo, wts, bias, a.activation, k: 5, s: 2)
-                    default: conv(taps, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
+                    switch a.activation {
+                    case .none: convK(NoActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
+                    case .relu: convK(ReLUActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
+                    default: convK(AnyActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
                     }
                 } else if a.pool == .max {
                     switch (k, s) {
@@ -128,7 +139,19 @@ public enum GenericWindow<I: SIMDISA> {
     }
 
     @inlinable @inline(__always)
-    static func conv(_ t: Taps, _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int,
+    static func convK<E: Epilogue>(_ e: E.Type, _ t: Taps, _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int,
+                                   _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation, k: Int, s: Int) {
+        switch (k, s) {
+        case (3, 1): conv(E.self, t, dst, ho, wo, wts, bias, act, k: 3, s: 1)
+        case (3, 2): conv(E.self, t, dst, ho, wo, wts, bias, act, k: 3, s: 2)
+        case (5, 1): conv(E.self, t, dst, ho, wo, wts, bias, act, k: 5, s: 1)
+        case (5, 2): conv(E.self, t, dst, ho, wo, wts, bias, act, k: 5, s: 2)
+        default: conv(E.self, t, dst, ho, wo, wts, bias, act, k: k, s: s)
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func conv<E: Epilogue>(_ e: E.Type, _ t: Taps, _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int,
                      _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation, k: Int, s: Int) {
         let w = V.scalarCount
         for oy in 0..<ho {
@@ -146,10 +169,10 @@ public enum GenericWindow<I: SIMDISA> {
                         a3 = I.fma(a3, wv, vload(p + 3 * w))
                     }
                 }
-                vstore(vactivate(I.self, a0, act), out + ox)
-                vstore(vactivate(I.self, a1, act), out + ox + w)
-                vstore(vactivate(I.self, a2, act), out + ox + 2 * w)
-                vstore(vactivate(I.self, a3, act), out + ox + 3 * w)
+                vstore(E.apply(I.self, a0, act), out + ox)
+                vstore(E.apply(I.self, a1, act), out + ox + w)
+                vstore(E.apply(I.self, a2, act), out + ox + 2 * w)
+                vstore(E.apply(I.self, a3, act), out + ox + 3 * w)
                 ox += 4 * w
             }
             while s <= 2 && ox + w <= wo {
@@ -159,7 +182,7 @@ public enum GenericWindow<I: SIMDISA> {
                         a0 = I.fma(a0, V(repeating: wts[ky * k + kx]), vload(t.at(oy * s + ky, kx, s: s) + ox))
                     }
                 }
-                vstore(vactivate(I.self, a0, act), out + ox)
+                vstore(E.apply(I.self, a0, act), out + ox)
                 ox += w
             }
             while ox < wo {

@@ -26,6 +26,8 @@ func vsigmoid<I: SIMDISA>(_: I.Type, _ x: I.V) -> I.V {
     return one / (one + vexp(I.self, -x))
 }
 
+/// The cheap activations inline into every store; the ones that need `exp` go through one
+/// out-of-line function so the kernels' loops stay small.
 @inlinable @inline(__always)
 func vactivate<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V {
     typealias V = I.V
@@ -34,10 +36,39 @@ func vactivate<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V {
     case .relu: return I.max(x, V.zero)
     case .relu6: return I.min(I.max(x, V.zero), V(repeating: 6))
     case .leakyReLU(let alpha): return alpha <= 1 ? I.max(x, x * alpha) : I.min(x, x * alpha)
-    case .silu: return x * vsigmoid(I.self, x)
     case .hardswish:
         return x * I.min(I.max(x + 3, V.zero), V(repeating: 6)) * (1 / 6 as Float)
-    case .sigmoid: return vsigmoid(I.self, x)
-    case .tanh: return 2 * vsigmoid(I.self, 2 * x) - 1
+    case .silu, .sigmoid, .tanh:
+        return vactivateExp(I.self, x, act)
     }
 }
+
+@inlinable @inline(never)
+func vactivateExp<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V {
+    switch act {
+    case .silu: return x * vsigmoid(I.self, x)
+    case .tanh: return 2 * vsigmoid(I.self, 2 * x) - 1
+    default: return vsigmoid(I.self, x)
+    }
+}
+
+/// An activation chosen at compile time, so a kernel's store loop has no per-vector switch.
+public protocol Epilogue {
+    static func apply<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V
+}
+
+public enum NoActivation: Epilogue {
+    @inlinable @inline(__always)
+    public static func apply<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V { x }
+}
+
+public enum ReLUActivation: Epilogue {
+    @inlinable @inline(__always)
+    public static func apply<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V { I.max(x, I.V.zero) }
+}
+
+public enum AnyActivation: Epilogue {
+    @inlinable @inline(__always)
+    public static func apply<I: SIMDISA>(_: I.Type, _ x: I.V, _ act: Activation) -> I.V { vactivate(I.self, x, act) }
+}
+

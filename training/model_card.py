@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""Write models/README.md (the model card) from models/metrics.json, so every figure in the card
+is the one `make train` measured. Prose that is not a measurement lives here."""
+import json
+import os
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def f(x, nd=3):
+    return "–" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
+
+
+def table(block, classes, cols=("n", "positives", "ap", "precision", "recall", "f1", "false_positive_rate", "box_ap50")):
+    head = "| class | " + " | ".join(c.replace("false_positive_rate", "FPR").replace("box_ap50", "box AP50")
+                                    .replace("ap", "AP").replace("n", "images") if c != "positives" else "positives"
+                                    for c in cols) + " |"
+    lines = [head, "|" + "---|" * (len(cols) + 1)]
+    for c in classes:
+        r = block.get(c, {})
+        if not r.get("n"):
+            continue
+        lines.append(f"| {c} | " + " | ".join(f(r.get(k)) for k in cols) + " |")
+    return "\n".join(lines)
+
+
+def main(path=os.path.join(REPO, "models", "metrics.json"), out=os.path.join(REPO, "models", "README.md")):
+    m = json.load(open(path))
+    C = m["classes"]
+    rv, sv = m["real_val"], m.get("synthetic_val")
+    thr = m["thresholds"]
+    ex = m.get("experiments")
+    s = []
+    s.append("# StreetWarden default model: `streetwarden-v1`\n")
+    s.append("Files: `streetwarden-v1.json` + `streetwarden-v1.safetensors` (our format, "
+             "docs/model-format.md), `streetwarden-v1.onnx` (the same network for ONNX Runtime, used as the "
+             "peer in benchmarks), `metrics.json` (every figure below), `NOTICE` (licences and attributions). "
+             "Reproduce with `make train` (see training/ and the top-level README).\n")
+    ps = rv["per_source"]
+
+    def ap(src, c):
+        return ps.get(src, {}).get(c, {}).get("ap")
+    s.append("## Summary\n")
+    s.append(f"""- Pooled real validation image-level AP: street_vending {f(rv['pooled']['street_vending'].get('ap'))},
+  garbage {f(rv['pooled']['garbage'].get('ap'))}, illegal_ad {f(rv['pooled']['illegal_ad'].get('ap'))}. **These pooled
+  figures are inflated by source identity** (each source has its own look, and most sources are
+  nearly all-positive or all-negative for a class).
+- Within one source, where positives and negatives share the look, AP is much lower:
+  garbage on street-cleanliness (littered vs clean street photos) {f(ap('street-cleanliness', 'garbage'))};
+  illegal_ad on graffiti-walls (tagged vs clean walls) {f(ap('graffiti-walls', 'illegal_ad'))}.
+  street_vending on the aerial Bogotá chips stays at {f(ap('vendors-aerial-bogota', 'street_vending'))}, but that is
+  an aerial view, not CCTV; street-level vending is measured only on synthetic images.
+  The issue's target (AP ≥ 0.90 for garbage and illegal_ad on real images never trained on) is met
+  only in the pooled sense, **not** within sources: treat this model as a first baseline.
+- Box AP50: garbage (Malta bags) {f(rv['pooled']['garbage'].get('box_ap50'))}, illegal_ad (facade signs)
+  {f(rv['pooled']['illegal_ad'].get('box_ap50'))}, street_vending (aerial) {f(rv['pooled']['street_vending'].get('box_ap50'))}.
+- Held-out synthetic set (street-level vending, flyers, banners, garbage at bins):
+  AP {", ".join(f"{c} {f(sv['pooled'][c].get('ap'))}" for c in C) if sv else "–"}.
+- On the sample clips (a real CCTV backdrop, synthetic objects) every class is found, but the
+  backdrop's standing group of people fires garbage and its posted notice fires illegal_ad (see below).
+""")
+    s.append("## Architecture\n")
+    s.append(f"""- FastestDet-style single-shot grid detector, written for this project (training/model.py):
+  ShuffleNetV2 0.5x backbone (stage channels 24/48/96/192, repeats 4/8/4), stride-8/16/32 features
+  fused at stride 16 (avg-pool / concat / nearest upsample), a depthwise 5x5 context block (SPP-like,
+  residual), a light head with objectness, box and class branches. 237 k parameters.
+- Input `[3, 288, 512]`, RGB in 0…1, no mean/std (declared in the json). The whole frame is
+  resized to 512×288 (no letterbox; 4:3 or square inputs are stretched, as in training).
+- Output `[8, 18, 32]`, every channel sigmoid'd: 0 objectness, 1–2 centre offset in the cell,
+  3–4 width/height as fractions of the image, 5–7 class probabilities in `classes` order
+  ({", ".join(C)}). Cell score = objectness × class; image-level score = max over the 576 cells.
+  Boxes: cells above the class threshold, non-maximum suppression at IoU 0.45.
+- Cost: **{m['flops'] / 1e9:.3f} GFLOP** per frame (2 × multiply-adds of all convolutions at
+  288×512), far below the 1.5 GFLOP budget.
+- Small targets: a 40×60 px flyer in a 1080p frame becomes ~11×16 px at 512×288, about one
+  stride-16 cell. That is at the limit of this input size: for cameras where such flyers matter,
+  run the model on 2×2 overlapping tiles of the frame (4 passes, still < 1.2 GFLOP; the network
+  was trained on crops at 0.35–1× of the image, so tiles are close to its training views).
+  Tiling is not implemented in this build: the pipeline runs one full-frame pass.
+- Initialisation: FastestDet's COCO checkpoint (BSD-3-Clause) for the backbone, neck and the
+  shared head layers (408 of 420 tensors); the class branch starts from the COCO class branch with
+  each project class's row averaged from related COCO classes (umbrella / dining table / chair;
+  suitcase / backpack / handbag; stop sign / book).
+""")
+    s.append("## Training data\n")
+    s.append("""| source | images (train/val) | licence | used as |
+|---|---|---|---|
+| facades-ads (St Petersburg facades) | 447 (hash split 80/20) | CC0 1.0 | illegal_ad boxes = signboard + win_ad + cantilever; negatives for vending and garbage |
+| street-cleanliness (web street photos) | 398 / 70 | not stated (Kaggle origin) | garbage image labels: litter = 1, clean = 0, medium = unknown; clean = vending negative |
+| garbage-bags-malta | 159 / 45 | not stated | garbage boxes (all four bag ids); vending negatives |
+| vendors-aerial-bogota (aerial chips) | 321 / 85 | CC BY 4.0 | street_vending boxes (weak prior: aerial view); illegal_ad negatives |
+| graffiti-walls (wall close-ups) | 298 / 82 | CC BY 4.0 | tags = illegal_ad image label; nograffiti = clean-wall negatives |
+| synthetic (training/synth.py) | see below | project-made | boxes for all three classes, composited on real backgrounds |
+
+Image-level labels (litter, tags) are trained with a multiple-instance loss: the class's image
+score (max over cells of objectness × class) is pushed to the label, while box labels also train
+every cell (positive near box centres, ignored elsewhere inside boxes, negative outside).
+"Unknown" classes of a source get no loss.
+
+Hard negatives: every known-negative image trains all its cells to 0 with a focal loss, and its
+max-over-cells score to 0, so the highest-scoring (hardest) cell of each negative image always
+gets the gradient (online hard-negative mining). Negatives come from clean street photos
+(pedestrians, parked bikes and cars), clean walls, facade photos (for vending and garbage),
+aerial chips (for ads) and empty tidy bins drawn by the synthesizer. Legal shop signs are *not*
+negatives: the only real sign boxes (facades) are the illegal_ad positives (see failure modes). Each batch of 16 draws sources by fixed shares
+(facades 0.15, street-cleanliness 0.17, Malta 0.12, Bogotá 0.10, graffiti 0.12, synthetic 0.34)
+so no source's look dominates.
+
+**Synthetic data.** Procedural sprites drawn with PIL — stalls (umbrellas, canopies, tables with
+goods, tarps of goods on the ground, tricycle carts, vendor figures), overflowing bins with bags
+and litter, dumped piles (bags, cardboard, litter), paper flyers with printed Chinese ad text and
+phone numbers (Noto CJK; 办证/开锁/疏通/招聘 …) rotated, perspective-warped, torn and faded, and
+red cloth banners with slogans — composited onto *training-split* real backgrounds of the kinds
+real negatives have (clean street photos, facade photos, clean walls) with perspective, size
+growing toward the bottom of the frame, local light matching, ground shadows, occluder strips
+and blur; empty tidy bins are added as hard negatives. A held-out synthetic validation set is
+built the same way on *validation-split* backgrounds only.
+""")
+    s.append("Training images per class (positive images; synthetic share of positives):\n")
+    s.append("| class | real positive images | real negative images | synthetic positive images | synthetic share | real boxes | synthetic boxes |")
+    s.append("|---|---|---|---|---|---|---|")
+    for c in C:
+        d = m["counts"][c]
+        s.append(f"| {c} | {d['real']['positive_images']} | {d['real']['negative_images']} | "
+                 f"{d['synthetic']['positive_images']} | {f(d['synthetic_share_of_positive_images'], 2)} | "
+                 f"{d['real']['boxes']} | {d['synthetic']['boxes']} |")
+    s.append("")
+    s.append(f"Training: {m['iterations']} iterations × 16 images (AdamW, cosine schedule, seed fixed), "
+             f"{m['train_seconds'] / 60:.0f} min (data caching, synthesis and training) on 1 CPU thread of a 2-core "
+             f"machine shared with four Swift builds; the experiment runs below took "
+             f"{f(m.get('experiments_seconds', 0) / 60, 0)} min more.\n")
+    s.append("Augmentation: random crops (0.35–1× area, 16:9-ish), horizontal flip, brightness / contrast / "
+             "saturation, low light (gamma, blue cast, noise), rain streaks, Gaussian noise, blur, JPEG "
+             "re-encoding at quality 15–70; perspective is applied to synthetic objects.\n")
+    s.append("## Thresholds\n")
+    s.append("Per class, the threshold (on the image-level score, also used for boxes) with the highest "
+             "recall whose image-level precision on validation is ≥ 0.90; when 0.90 is not reachable, the "
+             "max-F1 threshold. garbage and illegal_ad use the real validation images; street_vending uses "
+             "real (aerial) + held-out synthetic validation images. Because thresholds are chosen on the "
+             "same validation images the figures below are measured on, the precision / recall at threshold "
+             "are optimistic; the AP figures do not depend on the threshold.\n")
+    s.append("| class | threshold | precision | recall | rule |\n|---|---|---|---|---|")
+    for c in C:
+        t = thr[c]
+        s.append(f"| {c} | {t['threshold']:.3f} | {f(t['precision'])} | {f(t['recall'])} | {t['rule']} |")
+    s.append("")
+    s.append("## Validation on real images never trained on\n")
+    s.append("Image-level AP per class (a class's positives vs. its known negatives; images whose label for "
+             "the class is unknown are left out), precision / recall / F1 / false-positive rate at the "
+             "thresholds above, and box AP50 where boxes exist.\n")
+    s.append("### Pooled real validation set\n")
+    s.append(table(rv["pooled"], C))
+    s.append("\n### Per source\n")
+    for src, b in rv["per_source"].items():
+        s.append(f"**{src}**\n")
+        s.append(table(b, C))
+        s.append("")
+    s.append("### Each source's positives against all real negatives\n")
+    s.append("Sources whose validation images are nearly all positive for a class (facades for illegal_ad, "
+             "Malta for garbage) have no AP of their own; here each source's positives are ranked against "
+             "the known negatives of every validation source.\n")
+    s.append("| source | " + " | ".join(f"{c} AP | {c} recall" for c in C) + " |")
+    s.append("|---|" + "---|---|" * len(C))
+    for src, b in rv.get("source_positives_vs_all_negatives", {}).items():
+        s.append(f"| {src} | " + " | ".join(f"{f(b.get(c, {}).get('ap'))} | {f(b.get(c, {}).get('recall'))}" for c in C) + " |")
+    s.append("")
+    s.append("### Street-level set\n")
+    s.append("The street-level photos among the validation images: street-cleanliness val (clean and "
+             "littered streets), the Malta street photos (garbage-bags-malta valid) and the facade photos "
+             "(facades-ads held-out 20 %). No aerial chips or wall close-ups.\n")
+    s.append(table(rv["street_level"], C))
+    s.append("")
+    if sv:
+        s.append("### Held-out synthetic set (200 images on validation-split backgrounds)\n")
+        s.append(table(sv["pooled"], C))
+        s.append("")
+    if ex:
+        n = ex["iterations"]
+        s.append(f"## Leave-one-source-out and synthetic ablation (short runs, {n} iterations each)\n")
+        s.append("Same recipe, shorter schedule (the full LOSO set of runs would not fit the training budget "
+                 "at full length). `reference` trains on everything; `no synthetic` drops the synthetic images; "
+                 "`without S` drops source S's training images and the synthetic images built on its "
+                 "backgrounds, then is measured on S's validation positives against all real validation "
+                 "negatives. Image-level AP.\n")
+        s.append("| run | evaluated on | " + " | ".join(C) + " |")
+        s.append("|---|---|" + "---|" * len(C))
+
+        def row(name, r, where):
+            rv_ = r["real_val"]
+            blk = rv_["pooled"] if where == "real val (pooled)" else (
+                rv_["street_level"] if where == "street-level" else
+                rv_.get("source_positives_vs_all_negatives", {}).get(where, {}))
+            return f"| {name} | {where} | " + " | ".join(f(blk.get(c, {}).get("ap")) for c in C) + " |"
+
+        for where in ("real val (pooled)", "street-level"):
+            s.append(row("reference", ex["reference"], where))
+            s.append(row("no synthetic", ex["no_synthetic"], where))
+        if ex["reference"].get("synthetic_val"):
+            for name, r in (("reference", ex["reference"]), ("no synthetic", ex["no_synthetic"])):
+                s.append(f"| {name} | synthetic val | " + " | ".join(
+                    f(r["synthetic_val"]["pooled"].get(c, {}).get("ap")) for c in C) + " |")
+        for src in ("facades-ads", "street-cleanliness", "garbage-bags-malta", "vendors-aerial-bogota", "graffiti-walls"):
+            s.append(row("reference", ex["reference"], src))
+            if src in ex.get("loso", {}):
+                s.append(row(f"without {src}", ex["loso"][src], src))
+            else:
+                s.append(f"| without {src} | {src} | " + " | ".join("not run" for _ in C) + " |")
+        if len(ex.get("loso", {})) < 5:
+            s.append("\n\"not run\": that run did not finish within this commit's CPU budget on the shared "
+                     "machine; `make train` runs all of them.")
+        s.append("")
+    bench = os.path.join(os.path.dirname(path), "bench-accuracy.json")
+    if os.path.exists(bench):
+        b = json.load(open(bench))
+        s.append("## Measured by the Swift engine: `streetwarden bench accuracy`\n")
+        s.append("The same real validation images, laid out per source by `training/export_valsets.py OUT` and "
+                 "scored by the release binary (`streetwarden bench accuracy --data OUT/SOURCE --json`): our "
+                 "Swift engine and FFmpeg's scaler instead of PyTorch and PIL, so figures can differ slightly "
+                 "from the tables above.\n")
+        s.append("| source | class | images | positives | AP | precision | recall | F1 | box AP50 |")
+        s.append("|---|---|---|---|---|---|---|---|---|")
+        for src, r in b.get("sources", {}).items():
+            for c, v in r["classes"].items():
+                s.append(f"| {src} | {c} | {v['images']} | {v['positives']} | {f(v['ap'])} | {f(v['precision'])} | "
+                         f"{f(v['recall'])} | {f(v['f1'])} | {f(v['box_ap50'])} |")
+        if b.get("parity"):
+            p = b["parity"]
+            s.append(f"\nEngine vs. ONNX Runtime on the exported model ({p['images']} validation images, each "
+                     f"scaled by FFmpeg — in-process libswscale for the engine, the ffmpeg CLI for ONNX Runtime): max |Δ image score| "
+                     f"{p['max_abs_score_diff']:.2e}, mean {p['mean_abs_score_diff']:.2e}.\n")
+        if b.get("clips"):
+            s.append("\nSample clips (`streetwarden detect clips/samples/*.mp4`, 1 frame/s): share of sampled frames "
+                     "in which each class passes its threshold.\n")
+            s.append("| clip | ground truth | " + " | ".join(C) + " |")
+            s.append("|---|---|" + "---|" * len(C))
+            for clip, v in b["clips"].items():
+                s.append(f"| {clip} | {', '.join(v['truth']) or 'none'} | " + " | ".join(
+                    f"{v['frames_with'][c]}/{v['frames']}" for c in C) + " |")
+        s.append("")
+    s.append(KNOWN)
+    open(out, "w").write("\n".join(s) + "\n")
+    print(f"wrote {out}")
+
+
+KNOWN = """## Known failure modes and limits
+
+- **Source shortcuts.** Each source has its own look; pooled figures are inflated by that. Read the
+  per-source, street-level and leave-one-source-out tables: a class that drops when its source is
+  left out is learned largely from that source's style.
+- **Legal signs.** illegal_ad's real positives are mostly *legal* shop signs (facades-ads signboards,
+  window ads) and graffiti tags: the model learns "advertising / marks on a wall is present", not
+  legality. Whether an ad is illegal must come from zones, masks and schedules in the rules layer
+  (mask out licensed signage), not from this model.
+- **Street vending** has no real CCTV-view training images: the real positives are aerial umbrellas
+  (Bogotá), everything street-level is synthetic. Expect misses on real stalls that look unlike the
+  synthesizer's (and false alarms on umbrellas, café tables and parked carts); street-level vending
+  precision on real video is unmeasured.
+- **Garbage** positives are Maltese bags at the kerb and web photos of littered streets; overflowing
+  Chinese-style bins are only synthetic. Bins without garbage are drawn as negatives, but real
+  empty bins may still fire.
+- **Small flyers** (~1 cell at 512×288) are found poorly in full-frame mode; use tiles.
+- **Night, rain, glare**: only simulated by augmentation (low light, streaks, noise); no real night
+  images were available. Expect lower recall at night.
+- **Viewpoint and occlusion**: high, distant CCTV views make objects smaller than in the training
+  photos; heavy occlusion by people and vehicles was only simulated by strips.
+- **Sample clips** (clips/generated) contain the synthesizer's own objects on a real backdrop; they
+  show the pipeline works, not real-world accuracy.
+"""
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
