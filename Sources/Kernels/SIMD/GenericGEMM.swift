@@ -117,7 +117,7 @@ public enum GenericGEMM<I: SIMDISA> {
                 var j = g.columns.lowerBound
                 while j < g.columns.upperBound {
                     let width = Swift.min(nr, g.columns.upperBound - j)
-                    if width == nr && g.ldb % 128 != 0 && g.m < 48 {
+                    if width == nr && g.ldb % 128 != 0 {
                         // Rows spread over cache sets and few tiles reuse the panel: read B in place.
                         rows(b: g.b + j, ldb: g.ldb, column: j, width: nr)
                         j += nr
