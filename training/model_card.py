@@ -13,9 +13,9 @@ def f(x, nd=3):
 
 
 def table(block, classes, cols=("n", "positives", "ap", "precision", "recall", "f1", "false_positive_rate", "box_ap50")):
-    head = "| class | " + " | ".join(c.replace("false_positive_rate", "FPR").replace("box_ap50", "box AP50")
-                                    .replace("ap", "AP").replace("n", "images") if c != "positives" else "positives"
-                                    for c in cols) + " |"
+    label = {"n": "images", "positives": "positives", "ap": "AP", "precision": "precision", "recall": "recall",
+             "f1": "F1", "false_positive_rate": "FPR", "box_ap50": "box AP50"}
+    head = "| class | " + " | ".join(label[c] for c in cols) + " |"
     lines = [head, "|" + "---|" * (len(cols) + 1)]
     for c in classes:
         r = block.get(c, {})
@@ -182,7 +182,8 @@ built the same way on *validation-split* backgrounds only.
                  "at full length). `reference` trains on everything; `no synthetic` drops the synthetic images; "
                  "`without S` drops source S's training images and the synthetic images built on its "
                  "backgrounds, then is measured on S's validation positives against all real validation "
-                 "negatives. Image-level AP.\n")
+                 "negatives. Image-level AP. Runs this short are far from converged (the reference run is far "
+                 "below the full model on every source), so read these rows for direction only.\n")
         s.append("| run | evaluated on | " + " | ".join(C) + " |")
         s.append("|---|---|" + "---|" * len(C))
 
