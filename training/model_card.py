@@ -13,9 +13,9 @@ def f(x, nd=3):
 
 
 def table(block, classes, cols=("n", "positives", "ap", "precision", "recall", "f1", "false_positive_rate", "box_ap50")):
-    head = "| class | " + " | ".join(c.replace("false_positive_rate", "FPR").replace("box_ap50", "box AP50")
-                                    .replace("ap", "AP").replace("n", "images") if c != "positives" else "positives"
-                                    for c in cols) + " |"
+    label = {"n": "images", "positives": "positives", "ap": "AP", "precision": "precision", "recall": "recall",
+             "f1": "F1", "false_positive_rate": "FPR", "box_ap50": "box AP50"}
+    head = "| class | " + " | ".join(label[c] for c in cols) + " |"
     lines = [head, "|" + "---|" * (len(cols) + 1)]
     for c in classes:
         r = block.get(c, {})
@@ -86,7 +86,7 @@ def main(path=os.path.join(REPO, "models", "metrics.json"), out=os.path.join(REP
     s.append("## Training data\n")
     s.append("""| source | images (train/val) | licence | used as |
 |---|---|---|---|
-| facades-ads (St Petersburg facades) | 447 (hash split 80/20) | CC0 1.0 | illegal_ad boxes = signboard + win_ad + cantilever; negatives for vending and garbage |
+| facades-ads (St Petersburg facades) | 339 / 108 (hash split of the train folder, seed 20261129) | CC0 1.0 | illegal_ad boxes = signboard + win_ad + cantilever; negatives for vending and garbage |
 | street-cleanliness (web street photos) | 398 / 70 | not stated (Kaggle origin) | garbage image labels: litter = 1, clean = 0, medium = unknown; clean = vending negative |
 | garbage-bags-malta | 159 / 45 | not stated | garbage boxes (all four bag ids); vending negatives |
 | vendors-aerial-bogota (aerial chips) | 321 / 85 | CC BY 4.0 | street_vending boxes (weak prior: aerial view); illegal_ad negatives |
@@ -115,7 +115,8 @@ red cloth banners with slogans — composited onto *training-split* real backgro
 real negatives have (clean street photos, facade photos, clean walls) with perspective, size
 growing toward the bottom of the frame, local light matching, ground shadows, occluder strips
 and blur; empty tidy bins are added as hard negatives. A held-out synthetic validation set is
-built the same way on *validation-split* backgrounds only.
+built the same way on *validation-split* backgrounds only. The OCR teacher suggested in the issue
+(rapidocr-onnxruntime's text detector) was not used in this version.
 """)
     s.append("Training images per class (positive images; synthetic share of positives):\n")
     s.append("| class | real positive images | real negative images | synthetic positive images | synthetic share | real boxes | synthetic boxes |")
@@ -182,7 +183,8 @@ built the same way on *validation-split* backgrounds only.
                  "at full length). `reference` trains on everything; `no synthetic` drops the synthetic images; "
                  "`without S` drops source S's training images and the synthetic images built on its "
                  "backgrounds, then is measured on S's validation positives against all real validation "
-                 "negatives. Image-level AP.\n")
+                 "negatives. Image-level AP. Runs this short are far from converged (the reference run is far "
+                 "below the full model on every source), so read these rows for direction only.\n")
         s.append("| run | evaluated on | " + " | ".join(C) + " |")
         s.append("|---|---|" + "---|" * len(C))
 
