@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := .build/release/streetwarden
 DB ?= streetwarden.sqlite
 DEB_PACKAGES := libavcodec-dev libavformat-dev libswscale-dev libavutil-dev pkg-config ffmpeg \
-                libsqlite3-dev sqlite3 fonts-noto-cjk chromium
+                libsqlite3-dev sqlite3 fonts-noto-cjk chromium python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTHON ?= python3
 VENV := .venv
@@ -31,7 +31,7 @@ clips: build
 ## run: analyze the sample clips with the default model into an embedded SQLite file and print the cases.
 run: clips
 	@if $(BIN) help analyze >/dev/null 2>&1; then \
-	  $(BIN) analyze clips/generated/*.mp4 --db $(DB) && $(BIN) cases list --db $(DB); \
+	  $(BIN) analyze clips/generated/*.mp4 --db $(DB) --config clips/samples.yaml && $(BIN) cases list --db $(DB); \
 	else \
 	  for f in clips/generated/*.mp4; do $(BIN) bench decode "$$f" --mode keyframes; done; \
 	fi

@@ -135,7 +135,7 @@ def export(model, base, meta, onnx=True):
         "classes": CLASSES,
         "thresholds": meta["thresholds"],
         "head": {"type": "grid", "nms_iou": 0.45},
-        "provenance": meta["provenance"],
+        "provenance": {k: str(v) for k, v in meta["provenance"].items()},
         "layers": g.layers,
         "outputs": ["head"],
     }

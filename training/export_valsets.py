@@ -20,7 +20,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from datasets import read_sources, BOX, POS  # noqa: E402
 from model import CLASSES  # noqa: E402
-from train import default_data  # noqa: E402
+from train import default_data, DEFAULT_SEED  # noqa: E402
 
 YOLO = {"facades-ads": 2, "garbage-bags-malta": 1, "vendors-aerial-bogota": 0}
 FOLDERS = {"street-cleanliness": 1, "graffiti-walls": 2}
@@ -36,7 +36,8 @@ def link(src, dst):
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/valsets"
     data = sys.argv[2] if len(sys.argv) > 2 else default_data()
-    samples = [s for s in read_sources(data) if s.split == "val"]
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else DEFAULT_SEED  # the training run's split
+    samples = [s for s in read_sources(data, seed) if s.split == "val"]
     for s in samples:
         name = os.path.basename(s.path)
         if s.source in YOLO:

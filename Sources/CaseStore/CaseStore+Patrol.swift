@@ -102,6 +102,32 @@ extension CaseStore {
         }
     }
 
+    /// Moves an event's position (a moving camera's estimate improves with every sighting of
+    /// the pass); the case follows when this event opened it.
+    public func updatePosition(eventKey: String, latitude: Double, longitude: Double) throws {
+        try wrap("cannot update the position of event \(eventKey)") {
+            try db.write { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT id, case_id FROM events WHERE key = ?", arguments: [eventKey]) else { return }
+                let id: Int64 = row["id"], caseID: Int64 = row["case_id"]
+                try db.execute(sql: "UPDATE events SET latitude = ?, longitude = ? WHERE id = ?", arguments: [latitude, longitude, id])
+                let first = try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM events WHERE case_id = ?", arguments: [caseID])
+                if first == id {
+                    try db.execute(sql: "UPDATE cases SET latitude = ?, longitude = ? WHERE id = ?", arguments: [latitude, longitude, caseID])
+                }
+            }
+        }
+    }
+
+    /// A new occurrence at a cleared place: the case is no longer cleared (unless it was
+    /// cleared after `date`).
+    public func clearCleared(caseID: Int64, seenAt date: Date) throws {
+        try wrap("cannot update case \(caseID)") {
+            try db.write { db in
+                try db.execute(sql: "UPDATE cases SET cleared_at = NULL WHERE id = ? AND cleared_at <= ?", arguments: [caseID, date])
+            }
+        }
+    }
+
     public func patrolInfo(caseID: Int64) throws -> PatrolInfo? {
         try db.read { db in
             try Row.fetchOne(db, sql: "SELECT track_source, cleared_at FROM cases WHERE id = ?", arguments: [caseID]).map {

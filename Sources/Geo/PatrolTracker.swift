@@ -18,16 +18,20 @@ public struct PatrolRuleSettings: Hashable, Sendable, Codable {
     public var newPassDistance: Double
     /// Sampled frames on a later pass with the place in view but not sighted that clear it.
     public var clearFrames: Int
+    /// Metres: only frames with the place this close count towards clearing (a detector misses
+    /// small, far objects; near ones it does not).
+    public var clearRange: Double
 
     public static let defaults = PatrolRuleSettings()
 
     public init(dedupRadius: Double = 15, minSightings: Int = 2, confirmWindow: Double = 50,
-                newPassDistance: Double = 100, clearFrames: Int = 2) {
+                newPassDistance: Double = 100, clearFrames: Int = 2, clearRange: Double = 25) {
         self.dedupRadius = dedupRadius
         self.minSightings = minSightings
         self.confirmWindow = confirmWindow
         self.newPassDistance = newPassDistance
         self.clearFrames = clearFrames
+        self.clearRange = clearRange
     }
 
     /// Whether at least `minSightings` of `routeDistances` fall within `confirmWindow` metres
@@ -192,7 +196,7 @@ public struct PatrolTracker: Sendable {
             }
             sightedThisFrame.insert(i)
             var p = places[i]
-            if s.routeDistance - p.lastRouteDistance > settings.newPassDistance || p.state == .cleared {
+            if s.routeDistance - p.lastRouteDistance > settings.newPassDistance {
                 p.passSightings = []
                 p.passConfirmed = false
             }
@@ -213,11 +217,14 @@ public struct PatrolTracker: Sendable {
         guard let camera, let heading else { return events }
         for i in places.indices where places[i].state == .active && !sightedThisFrame.contains(i) {
             guard routeDistance - places[i].lastRouteDistance > settings.newPassDistance,
+                  Earth.distance(places[i].centre, vehicle) <= settings.clearRange,
                   camera.sees(places[i].centre, from: vehicle, heading: heading) else { continue }
             places[i].missedInView += 1
             if places[i].missedInView >= settings.clearFrames {
                 places[i].state = .cleared
                 places[i].missedInView = 0
+                places[i].passSightings = []  // a sighting after this starts a new pass
+                places[i].passConfirmed = false
                 events.append(.cleared(place: places[i], time: time))
             }
         }

@@ -170,7 +170,9 @@ public final class BatchRunner: @unchecked Sendable {
             summary.newCases = recorder.newCases
             summary.alreadyStored = recorder.skipped
             summary.byClass = recorder.countsByClass
-            if let patrol = recorder as? PatrolRecorder, let track { summary.gps = patrol.summary(track: track) }
+            if let patrol = recorder as? PatrolRecorder, let track {
+                summary.gps = patrol.summary(track: track, samples: summary.samples, mediaSeconds: max(summary.mediaSeconds, source.duration ?? 0))
+            }
             summary.wallSeconds = Date().timeIntervalSince(began)
             try store.finishRun(id: runID!, status: "complete", frames: summary.frames, samples: summary.samples,
                                 mediaSeconds: summary.mediaSeconds)

@@ -53,12 +53,13 @@ public struct MovingCameraConfig: Sendable, Equatable {
             if let v = mm["max_range_m"] { c.mount.maxRange = try ctx(v).double("mount max_range_m", in: 1...500) }
         }
         if let p = m["patrol"] {
-            let pm = try ctx(p).mapping(allowed: ["dedup_m", "min_sightings", "window_m", "new_pass_m", "clear_frames"])
+            let pm = try ctx(p).mapping(allowed: ["dedup_m", "min_sightings", "window_m", "new_pass_m", "clear_frames", "clear_range_m"])
             if let v = pm["dedup_m"] { c.rules.dedupRadius = try ctx(v).double("patrol dedup_m", in: 0.5...1000) }
             if let v = pm["min_sightings"] { c.rules.minSightings = Int(try ctx(v).double("patrol min_sightings", in: 1...100)) }
             if let v = pm["window_m"] { c.rules.confirmWindow = try ctx(v).double("patrol window_m", in: 0...10_000) }
             if let v = pm["new_pass_m"] { c.rules.newPassDistance = try ctx(v).double("patrol new_pass_m", in: 1...100_000) }
             if let v = pm["clear_frames"] { c.rules.clearFrames = Int(try ctx(v).double("patrol clear_frames", in: 1...1000)) }
+            if let v = pm["clear_range_m"] { c.rules.clearRange = try ctx(v).double("patrol clear_range_m", in: 1...500) }
         }
         if let g = m["gps"] {
             let s = try ctx(g).string("gps")

@@ -44,15 +44,13 @@ public enum PatrolExports {
     }
 
     /// One SVG per drive (its route and the cases with coordinates near it), in drive order.
-    /// Cases farther than `margin` metres from every point of the drive are left out of its map.
+    /// Cases farther than `margin` metres from the drive's route are left out of its map.
     public static func routeMaps(store: CaseStore, width: Double = 640, height: Double = 420,
                                  margin: Double = 60) throws -> [(drive: DriveRecord, svg: String, cases: [CaseRecord])] {
         let cases = try store.cases().filter { $0.latitude != nil && $0.longitude != nil }
         return try store.drives().map { d in
-            let pts = d.pieces.flatMap { $0 }.map { Coordinate(latitude: $0.latitude, longitude: $0.longitude) }
             let near = cases.filter { c in
-                let p = Coordinate(latitude: c.latitude!, longitude: c.longitude!)
-                return pts.contains { Earth.distance($0, p) <= margin }
+                distance(from: Coordinate(latitude: c.latitude!, longitude: c.longitude!), to: d.pieces) <= margin
             }
             let line = RouteSVG.Line(label: d.trackSource,
                                      pieces: d.pieces.map { $0.map { Coordinate(latitude: $0.latitude, longitude: $0.longitude) } })
@@ -63,6 +61,24 @@ public enum PatrolExports {
             }
             return (d, RouteSVG(lines: [line], markers: markers, width: width, height: height).render(), near)
         }
+    }
+
+    /// Metres from a point to the nearest segment of a drive's pieces.
+    static func distance(from p: Coordinate, to pieces: [[DrivePoint]]) -> Double {
+        let frame = LocalFrame(origin: p)
+        var best = Double.infinity
+        for piece in pieces {
+            let xy = piece.map { frame.project(Coordinate(latitude: $0.latitude, longitude: $0.longitude)) }
+            for i in xy.indices {
+                let a = xy[i], b = i + 1 < xy.count ? xy[i + 1] : xy[i]
+                let vx = b.east - a.east, vy = b.north - a.north
+                let vv = vx * vx + vy * vy
+                let t = vv > 0 ? min(max(-(a.east * vx + a.north * vy) / vv, 0), 1) : 0
+                let cx = a.east + t * vx, cy = a.north + t * vy
+                best = min(best, (cx * cx + cy * cy).squareRoot())
+            }
+        }
+        return best
     }
 
     static func iso(_ d: Date) -> String { DateTimeParser.iso8601(d.timeIntervalSince1970) }

@@ -25,6 +25,8 @@ public struct PatrolSummary: Sendable {
     public var projected: Int
     public var fallbacks: Int
     public var cleared: Int
+    /// Advice about the run, e.g. a sampling rate too low for a moving camera.
+    public var note: String?
 
     /// "gps gpx:drive.gpx (412 fixes, 1 warning), 2 place(s) cleared, 3 sample(s) had no GPS fix (…)".
     public var line: String {
@@ -33,6 +35,7 @@ public struct PatrolSummary: Sendable {
         s += ")"
         if cleared > 0 { s += ", \(cleared) place(s) cleared" }
         if let u = unpositioned.summary { s += ", " + u }
+        if let note { s += "; " + note }
         return s
     }
 
@@ -41,14 +44,20 @@ public struct PatrolSummary: Sendable {
          "first_warning": firstWarning ?? NSNull(), "samples_without_fix": unpositioned.total,
          "samples_before_track": unpositioned.beforeTrack, "samples_after_track": unpositioned.afterTrack,
          "samples_in_gaps": unpositioned.inGap, "projected_detections": projected,
-         "vehicle_position_detections": fallbacks, "cleared": cleared]
+         "vehicle_position_detections": fallbacks, "cleared": cleared, "note": note ?? NSNull()]
     }
 }
 
 extension PatrolRecorder {
-    public func summary(track: GPSTrack) -> PatrolSummary {
-        PatrolSummary(trackSource: track.source.description, fixes: track.points.count, trackWarnings: track.warnings.count,
-                      firstWarning: track.warnings.first?.description, unpositioned: unpositioned, projected: projected,
-                      fallbacks: fallbacks, cleared: cleared)
+    /// `samples` over `mediaSeconds` below 0.9 a second earns a note: moving cameras need about
+    /// one sample a second for the confirmation rule (docs/patrol.md §3).
+    public func summary(track: GPSTrack, samples: Int = 0, mediaSeconds: Double = 0) -> PatrolSummary {
+        var s = PatrolSummary(trackSource: track.source.description, fixes: track.points.count, trackWarnings: track.warnings.count,
+                              firstWarning: track.warnings.first?.description, unpositioned: unpositioned, projected: projected,
+                              fallbacks: fallbacks, cleared: cleared)
+        if mediaSeconds > 5, Double(samples) / mediaSeconds < 0.9 {
+            s.note = String(format: "only %.2f samples/s: a moving camera needs about 1/s (sampling: {fps: 2})", Double(samples) / mediaSeconds)
+        }
+        return s
     }
 }

@@ -15,7 +15,7 @@ public struct UnpositionedSamples: Sendable, Equatable {
         guard total > 0 else { return nil }
         var parts: [String] = []
         if beforeTrack > 0 { parts.append("\(beforeTrack) before the track") }
-        if afterTrack > 0 { parts.append("\(afterTrack) after it") }
+        if afterTrack > 0 { parts.append("\(afterTrack) after the track") }
         if inGap > 0 { parts.append("\(inGap) in gaps") }
         return "\(total) sample(s) had no GPS fix (\(parts.joined(separator: ", "))); their detections were not placed"
     }
@@ -68,7 +68,7 @@ public final class PatrolRecorder {
     /// First-seen frame (JPEG) of each place's current pass, until it is confirmed or dropped.
     private var firstSeen: [Int: (bytes: [UInt8], width: Int, height: Int)] = [:]
     /// The stored event of each place's current confirmed pass, and its latest sighting.
-    private var currentEvent: [Int: (key: String, caseID: Int64?, last: Moment)] = [:]
+    private var currentEvent: [Int: (key: String, caseID: Int64?, last: Moment, inserted: Bool)] = [:]
     /// Case ids of places (from the store's open cases, or from recorded events).
     private var caseOfPlace: [Int: Int64] = [:]
     private var seededCases = Set<Int64>()
@@ -226,7 +226,7 @@ public final class PatrolRecorder {
         func moment(_ pts: Double) -> Moment { Moment(pts: pts, date: sample.wallClock.addingTimeInterval(pts - sample.time)) }
         if try store.eventExists(key: k) {
             skipped += 1
-            currentEvent[place.id] = (k, caseOfPlace[place.id], moment(sample.time))
+            currentEvent[place.id] = (k, caseOfPlace[place.id], moment(sample.time), false)
             firstSeen[place.id] = nil
             try store.setPosition(eventKey: k, trackSource: positions.sourceDescription, method: c.projected ? .projected : .vehicle)
             return
@@ -261,11 +261,11 @@ public final class PatrolRecorder {
         let r = try store.record(event, link: link)
         try store.setPosition(eventKey: k, trackSource: positions.sourceDescription, method: c.projected ? .projected : .vehicle)
         caseOfPlace[place.id] = r.caseID
-        currentEvent[place.id] = (k, r.caseID, moment(sample.time))
+        currentEvent[place.id] = (k, r.caseID, moment(sample.time), r.inserted)
         if r.inserted {
             stored += 1
             countsByClass[place.className, default: 0] += 1
-            if r.newCase { newCases += 1 }
+            if r.newCase { newCases += 1 } else { try store.clearCleared(caseID: r.caseID, seenAt: moment(sample.time).date) }
         } else {
             skipped += 1
         }
@@ -274,6 +274,9 @@ public final class PatrolRecorder {
     private func flush(placeID: Int) throws {
         guard let cur = currentEvent[placeID] else { return }
         try store.updateEvent(key: cur.key, lastSeen: cur.last, ended: false)
+        if let place = tracker.places.first(where: { $0.id == placeID }), cur.inserted {
+            try store.updatePosition(eventKey: cur.key, latitude: place.centre.latitude, longitude: place.centre.longitude)
+        }
     }
 
     /// Flushes last sightings and stores the drive's route.

@@ -14,11 +14,36 @@ final class FrameScaler: @unchecked Sendable {
     /// and the model was trained on bilinear-resized frames.
     static let resizeFlags = sw_sws_bilinear()
 
-    private let lock = NSLock()
+    let lock = NSLock()
     private var contexts: [Key: OpaquePointer] = [:]
+    private var scratch: (half: UnsafeMutablePointer<UInt8>, yuv: UnsafeMutablePointer<UInt8>, halfCount: Int, outCount: Int)?
 
     deinit {
         for (_, c) in contexts { sws_freeContext(c) }
+        if let s = scratch { s.half.deallocate(); s.yuv.deallocate() }
+    }
+
+    /// Reused buffers of the fast path (call with `lock` held).
+    func fastScratch(halfLuma: Int, halfChroma: Int, out: Int) -> (half: UnsafeMutablePointer<UInt8>, yuv: UnsafeMutablePointer<UInt8>) {
+        let need = halfLuma + 2 * halfChroma
+        if let s = scratch, s.halfCount >= need, s.outCount >= 3 * out { return (s.half, s.yuv) }
+        if let s = scratch { s.half.deallocate(); s.yuv.deallocate() }
+        let s = (half: UnsafeMutablePointer<UInt8>.allocate(capacity: need + 64),
+                 yuv: UnsafeMutablePointer<UInt8>.allocate(capacity: 3 * out + 64), halfCount: need, outCount: 3 * out)
+        scratch = s
+        return (s.half, s.yuv)
+    }
+
+    /// A cached context between two YUV layouts, no colour conversion (call with `lock` held).
+    func cachedContext(srcW: Int, srcH: Int, srcFormat: AVPixelFormat, dstW: Int, dstH: Int,
+                       dstFormat: AVPixelFormat, flags: Int32) -> OpaquePointer? {
+        let key = Key(srcW: Int32(srcW), srcH: Int32(srcH), srcFormat: srcFormat.rawValue, colorspace: UInt32(flags),
+                      fullRange: false, dstW: Int32(dstW), dstH: Int32(dstH), dstFormat: dstFormat.rawValue)
+        if let c = contexts[key] { return c }
+        guard let c = sws_getContext(Int32(srcW), Int32(srcH), srcFormat, Int32(dstW), Int32(dstH), dstFormat,
+                                     flags, nil, nil, nil) else { return nil }
+        contexts[key] = c
+        return c
     }
 
     /// True when swscale can read this frame's pixel format.

@@ -37,6 +37,8 @@ public struct VideoFrame: @unchecked Sendable {
         let plane = width * height
         return [Float](unsafeUninitializedCapacity: 3 * plane) { buffer, count in
             let base = buffer.baseAddress!
+            count = 3 * plane
+            if scaler.fastPlanarRGB(box.frame, width: width, height: height, into: base) { return }
             let r = UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt8.self)
             let g = UnsafeMutableRawPointer(base + plane).assumingMemoryBound(to: UInt8.self)
             let b = UnsafeMutableRawPointer(base + 2 * plane).assumingMemoryBound(to: UInt8.self)
@@ -47,7 +49,6 @@ public struct VideoFrame: @unchecked Sendable {
                 // Formats are checked when the frame is decoded, so this means no memory.
                 base.initialize(repeating: 0, count: 3 * plane)
             }
-            count = 3 * plane
         }
     }
 

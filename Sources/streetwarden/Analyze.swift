@@ -37,6 +37,10 @@ struct Analyze: ParsableCommand {
                 startDate = d
             }
             let cfg = try config.map { try StreetWardenConfig.load(path: $0) } ?? StreetWardenConfig()
+            if gpsOffset != nil && gps == nil && !cfg.cameras.contains(where: { $0.moving != nil }) && cfg.defaults.moving == nil {
+                throw CLIError("--gps-offset needs a track: give --gps TRACK or a moving camera in the config")
+            }
+            if let o = gpsOffset, !o.isFinite || abs(o) > 86_400 { throw CLIError("--gps-offset \(o): must be within ±86400 seconds") }
             if let gps {  // a bad track is reported before any work starts
                 do { _ = try TrackLoader.track(forClip: clips.first ?? "", explicit: gps, offset: gpsOffset, moving: nil, timeZone: .current) }
                 catch { throw CLIError("--gps \(error)") }
@@ -47,10 +51,6 @@ struct Analyze: ParsableCommand {
             let runner = BatchRunner(store: store, config: cfg, jobs: jobs) { try AnalyzerFactory.make(modelPath: modelPath) }
             runner.start = startDate
             runner.force = force
-            if gpsOffset != nil && gps == nil && !cfg.cameras.contains(where: { $0.moving != nil }) && cfg.defaults.moving == nil {
-                throw CLIError("--gps-offset needs a track: give --gps TRACK or a moving camera in the config")
-            }
-            if let o = gpsOffset, !o.isFinite || abs(o) > 86_400 { throw CLIError("--gps-offset \(o): must be within ±86400 seconds") }
             runner.gps = gps
             runner.gpsOffset = gpsOffset
             let bar = ProgressBar(clips: clips.count, enabled: isatty(2) == 1 && !json)

@@ -35,6 +35,9 @@ struct BenchDecode: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Flag(help: ArgumentHelp("Decode only, no scaling (splits decode from scaling cost).", visibility: .hidden))
+    var decodeOnly = false
+
     func validate() throws {
         guard threads >= 0 else { throw ValidationError("--threads must be ≥ 0") }
         if let d = duration, !(d > 0) { throw ValidationError("--duration must be > 0 seconds") }
@@ -53,7 +56,8 @@ struct BenchDecode: ParsableCommand {
         options.threads = threads
         do {
             for o in sourceOptions { try options.set(o) }
-            let result = try Self.measure(input: input, options: options, mode: mode, width: w, height: h, limit: duration)
+            let result = try Self.measure(input: input, options: options, mode: mode, width: w, height: h,
+                                          limit: duration, scale: !decodeOnly)
             if json {
                 print(String(format: "{\"frames\":%d,\"seconds\":%.6f,\"fps\":%.3f,\"realtime_factor\":%.3f,\"mode\":\"%@\"}",
                              result.frames, result.seconds, result.fps, result.realtimeFactor, mode.rawValue))
@@ -71,15 +75,17 @@ struct BenchDecode: ParsableCommand {
     struct Result { var frames: Int; var seconds: Double; var fps: Double; var realtimeFactor: Double }
 
     static func measure(input: String, options: VideoSourceOptions, mode: Mode, width: Int, height: Int,
-                        limit: Double?) throws -> Result {
+                        limit: Double?, scale: Bool = true) throws -> Result {
         let clock = ContinuousClock()
         let started = clock.now
         let source = try VideoSource(url: input, options: options, policy: mode == .all ? .everyFrame : .keyframes)
         var frames = 0
         var checksum: Float = 0
         while let frame = try source.nextFrame() {
-            let planes = frame.planarRGB(width: width, height: height)
-            checksum += planes[planes.count / 2]
+            if scale {
+                let planes = frame.planarRGB(width: width, height: height)
+                checksum += planes[planes.count / 2]
+            }
             frames += 1
             if let limit, source.position >= limit { break }
         }

@@ -46,6 +46,13 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    /// Large outputs are unfolded in bands of rows; the band edges must not show.
+    func testIm2colBands() {
+        check(ConvGeometry(inChannels: 3, outChannels: 8, height: 130, width: 130, kernel: 3, padding: 1), .relu, seed: 501)
+        check(ConvGeometry(inChannels: 3, outChannels: 13, height: 261, width: 91, kernel: 3, stride: 2, padding: 1), .none, seed: 502)
+        check(ConvGeometry(inChannels: 2, outChannels: 6, height: 64, width: 256, kernel: 5, stride: 2, padding: 2), .relu6, seed: 503, threads: 2)
+    }
+
     func testGroupedConvolution() {
         check(ConvGeometry(inChannels: 8, outChannels: 12, height: 7, width: 13, kernel: 3, padding: 1, groups: 2),
               .relu6, seed: 7)

@@ -13,7 +13,7 @@ final class MovingCameraConfigTests: XCTestCase {
             moving: true
             sampling: {fps: 2}
             mount: {height_m: 2.4, pitch_deg: 12, heading_offset_deg: -90, hfov_deg: 70, max_range_m: 25}
-            patrol: {dedup_m: 12, min_sightings: 3, window_m: 40, new_pass_m: 150, clear_frames: 3}
+            patrol: {dedup_m: 12, min_sightings: 3, window_m: 40, new_pass_m: 150, clear_frames: 3, clear_range_m: 20}
             gps: /tracks/car7.gpx
             gps_offset: -1.5
           - id: gate
@@ -22,7 +22,7 @@ final class MovingCameraConfigTests: XCTestCase {
         let cfg = try StreetWardenConfig.parse(yaml)
         let m = try XCTUnwrap(cfg.cameras[0].moving)
         XCTAssertEqual(m.mount, CameraMount(height: 2.4, pitch: 12, headingOffset: -90, horizontalFOV: 70, maxRange: 25))
-        XCTAssertEqual(m.rules, PatrolRuleSettings(dedupRadius: 12, minSightings: 3, confirmWindow: 40, newPassDistance: 150, clearFrames: 3))
+        XCTAssertEqual(m.rules, PatrolRuleSettings(dedupRadius: 12, minSightings: 3, confirmWindow: 40, newPassDistance: 150, clearFrames: 3, clearRange: 20))
         XCTAssertEqual(m.gps, "/tracks/car7.gpx")
         XCTAssertEqual(m.gpsOffset, -1.5)
         XCTAssertNil(cfg.cameras[1].moving)

@@ -89,13 +89,16 @@ final class PatrolEndToEndTests: XCTestCase {
         XCTAssertEqual(try store.check(), [], file: file, line: line)
     }
 
-    func testGPXNMEAAndEmbeddedSubtitlesGiveTheSameCases() throws {
+    func testGPXNMEACSVAndEmbeddedSubtitlesGiveTheSameCases() throws {
         let clip = try makeClip()
         let gpx = dir.appendingPathComponent("drive.gpx").path
         try TrackWriter.gpx(drive.points).write(toFile: gpx, atomically: true, encoding: .utf8)
         let nmea = dir.appendingPathComponent("drive.nmea").path
         try TrackWriter.nmea(drive.points).write(toFile: nmea, atomically: true, encoding: .utf8)
+        let csv = dir.appendingPathComponent("drive.csv").path
+        try TrackWriter.csv(drive.points).write(toFile: csv, atomically: true, encoding: .utf8)
         let sources: [(String, GPSTrack)] = [
+            ("csv:\(csv)", try TrackLoader.track(forClip: clip, explicit: csv, offset: nil, moving: nil, timeZone: .current)!),
             ("gpx:\(gpx)", try TrackLoader.track(forClip: clip, explicit: gpx, offset: nil, moving: nil, timeZone: .current)!),
             ("nmea:\(nmea)", try TrackLoader.track(forClip: clip, explicit: nmea, offset: nil, moving: nil, timeZone: .current)!),
             ("srt-stream:\(clip)#subtitles", try TrackLoader.track(forClip: clip, explicit: nil, offset: nil,

@@ -70,3 +70,66 @@ final class VideoFrameTests: XCTestCase {
         XCTAssertEqual(frame?.rgbImage().pixels.count, 320 * 240 * 3)
     }
 }
+
+/// The fast planar path (box halving + one swscale call + Y'CbCr→RGB) against the reference
+/// path (one swscale call straight to planar float).
+final class FastPlanarTests: XCTestCase {
+    override func tearDown() { FrameScaler.fastPathEnabled = true }
+
+    private func both(_ frame: VideoFrame, _ w: Int, _ h: Int) -> (fast: [Float], reference: [Float]) {
+        FrameScaler.fastPathEnabled = true
+        let fast = frame.planarRGB(width: w, height: h)
+        FrameScaler.fastPathEnabled = false
+        let reference = frame.planarRGB(width: w, height: h)
+        FrameScaler.fastPathEnabled = true
+        return (fast, reference)
+    }
+
+    func testFastPathMatchesReferenceOnAPattern() throws {
+        let path = try Fixtures.make("pattern720.mp4", ["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-t", "0.2",
+                                                        "-c:v", "libx264", "-preset", "ultrafast", "-qp", "10", "-pix_fmt", "yuv420p", "OUT"])
+        let frame = try XCTUnwrap(try VideoSource(url: path).nextFrame())
+        for (w, h) in [(512, 288), (320, 180), (127, 63)] {
+            let (fast, reference) = both(frame, w, h)
+            XCTAssertEqual(fast.count, 3 * w * h)
+            XCTAssertTrue(fast.allSatisfy { $0 >= 0 && $0 <= 1 })
+            let diffs = zip(fast, reference).map { abs($0 - $1) }
+            let mean = diffs.reduce(0, +) / Float(diffs.count)
+            // Different anti-aliasing filters: close on average, edges may differ more.
+            XCTAssertLessThan(mean, 0.03, "\(w)x\(h)")
+        }
+    }
+
+    func testFastPathColoursAndOrientation() throws {
+        // Left half red, right half blue, through H.264 4:2:0 (the fast path's input).
+        let path = try Fixtures.make("redblue420.mp4", ["-f", "lavfi", "-i", "color=c=red:s=320x180", "-f", "lavfi",
+                                                        "-i", "color=c=blue:s=320x180", "-filter_complex", "hstack,format=yuv420p",
+                                                        "-frames:v", "1", "-c:v", "libx264", "-qp", "0", "OUT"])
+        let frame = try XCTUnwrap(try VideoSource(url: path).nextFrame())
+        let (w, h) = (64, 18)
+        let (t, _) = both(frame, w, h)
+        func at(_ c: Int, _ y: Int, _ x: Int) -> Float { t[c * w * h + y * w + x] }
+        for y in [0, 9, 17] {
+            XCTAssertEqual(at(0, y, 5), 1, accuracy: 0.03)
+            XCTAssertEqual(at(1, y, 5), 0, accuracy: 0.03)
+            XCTAssertEqual(at(2, y, 5), 0, accuracy: 0.03)
+            XCTAssertEqual(at(0, y, 58), 0, accuracy: 0.03)
+            XCTAssertEqual(at(2, y, 58), 1, accuracy: 0.03)
+        }
+    }
+
+    func testBoxHalveRoundsAndHandlesOddWidths() {
+        var src = [UInt8](repeating: 0, count: 2 * 14)
+        for i in 0..<14 { src[i] = UInt8(i * 10); src[14 + i] = UInt8(i * 10 + 3) }
+        var dst = [UInt8](repeating: 0, count: 7)
+        src.withUnsafeBufferPointer { s in
+            dst.withUnsafeMutableBufferPointer { d in
+                FrameScaler.boxHalve(s.baseAddress!, stride: 14, into: d.baseAddress!, width: 7, height: 1)
+            }
+        }
+        for x in 0..<7 {
+            let sum = Int(src[2 * x]) + Int(src[2 * x + 1]) + Int(src[14 + 2 * x]) + Int(src[14 + 2 * x + 1])
+            XCTAssertEqual(Int(dst[x]), (sum + 2) / 4)
+        }
+    }
+}

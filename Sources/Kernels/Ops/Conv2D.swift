@@ -40,7 +40,8 @@ public final class Conv2D {
             }
         }
         packed = packs; paddedBias = biases
-        im2col = needsIm2col ? [Float](repeating: 0, count: kDim * g.outHeight * g.outWidth) : []
+        let band = Conv2D.bandRows(g)
+        im2col = needsIm2col ? [Float](repeating: 0, count: kDim * (band * g.outWidth + 8)) : []
     }
 
     public var flops: Int { geometry.flops }
@@ -95,40 +96,56 @@ public final class Conv2D {
         for group in 0..<g.groups {
             let src = input + group * cinG * inPlane
             let dst = output + group * coutG * ldc
-            let run = { (b: UnsafePointer<Float>) in
+            let gemm = { (b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, columns: Int) in
                 self.packed[group].withUnsafeBufferPointer { a in
                     self.paddedBias[group].withUnsafeBufferPointer { bias in
-                        parallelChunks(n, threads: threads, granule: 64) { cols, _ in
+                        parallelChunks(columns, threads: threads, granule: 64) { cols, _ in
                             kernels.gemm(GemmArgs(m: coutG, k: kDim, a: a.baseAddress!, bias: bias.baseAddress!,
-                                                  b: b, ldb: n, c: dst, ldc: ldc, columns: cols,
+                                                  b: b, ldb: ldb, c: c, ldc: ldc, columns: cols,
                                                   activation: self.activation))
                         }
                     }
                 }
             }
             if needsIm2col {
+                // Bands of output rows, so the unfolded input stays in cache; the band's
+                // row length avoids multiples of 128 floats (L1 set conflicts in the GEMM).
+                let band = Conv2D.bandRows(g)
                 im2col.withUnsafeMutableBufferPointer { buf in
-                    Conv2D.im2col(src, channels: cinG, geometry: g, into: buf.baseAddress!)
-                    run(UnsafePointer(buf.baseAddress!))
+                    var oy0 = 0
+                    while oy0 < g.outHeight {
+                        let rows = Swift.min(band, g.outHeight - oy0)
+                        let cols = rows * g.outWidth
+                        let ldb = cols % 128 == 0 ? cols + 8 : cols
+                        Conv2D.im2col(src, channels: cinG, geometry: g, rows: oy0..<(oy0 + rows), ldb: ldb,
+                                      into: buf.baseAddress!)
+                        gemm(UnsafePointer(buf.baseAddress!), ldb, dst + oy0 * g.outWidth, cols)
+                        oy0 += rows
+                    }
                 }
             } else {
-                run(src)
+                gemm(src, n, dst, n)
             }
         }
     }
 
+    /// Output rows per im2col band: about 4096 output pixels.
+    static func bandRows(_ g: ConvGeometry) -> Int {
+        Swift.max(1, Swift.min(g.outHeight, 4096 / Swift.max(1, g.outWidth)))
+    }
+
     /// Rows `(c·k + ky)·k + kx`, columns output pixels; zeros where the window leaves the image.
     static func im2col(_ src: UnsafePointer<Float>, channels: Int, geometry g: ConvGeometry,
-                       into dst: UnsafeMutablePointer<Float>) {
-        let ho = g.outHeight, wo = g.outWidth, k = g.kernel
+                       rows: Range<Int>, ldb: Int, into dst: UnsafeMutablePointer<Float>) {
+        let wo = g.outWidth, k = g.kernel
         var row = dst
         for c in 0..<channels {
             let plane = src + c * g.height * g.width
             for ky in 0..<k {
                 for kx in 0..<k {
-                    for oy in 0..<ho {
+                    for oy in rows {
                         let iy = oy * g.stride + ky - g.padding
-                        let out = row + oy * wo
+                        let out = row + (oy - rows.lowerBound) * wo
                         if iy < 0 || iy >= g.height { out.update(repeating: 0, count: wo); continue }
                         let line = plane + iy * g.width
                         // Output columns whose input column 0 ≤ ox·s + kx − p < width form one run.
@@ -138,13 +155,23 @@ public final class Conv2D {
                         if lo > 0 { out.update(repeating: 0, count: lo) }
                         if g.stride == 1 {
                             if hi > lo { (out + lo).update(from: line + lo + kx - g.padding, count: hi - lo) }
+                        } else if g.stride == 2 {
+                            let base = line + kx - g.padding
+                            var ox = lo
+                            // 4 at a time from 8 loaded; the last load ends inside the row.
+                            while ox + 5 <= hi {
+                                let v = UnsafeRawPointer(base + 2 * ox).loadUnaligned(as: SIMD8<Float>.self).evenHalf
+                                UnsafeMutableRawPointer(out + ox).storeBytes(of: v, as: SIMD4<Float>.self)
+                                ox += 4
+                            }
+                            while ox < hi { out[ox] = base[2 * ox]; ox += 1 }
                         } else {
                             let base = line + kx - g.padding
                             for ox in lo..<hi { out[ox] = base[ox * g.stride] }
                         }
                         if hi < wo { (out + hi).update(repeating: 0, count: wo - hi) }
                     }
-                    row += ho * wo
+                    row += ldb
                 }
             }
         }
