@@ -46,6 +46,26 @@ struct GraphParser {
 
     let file: String
     let weights: SafeTensors
+    /// Floats read from the weights so far: layers may share a tensor, so a hostile graph
+    /// could otherwise copy one large tensor thousands of times.
+    private let loaded = Counter()
+    static let maxLoadedWeights = 1 << 28
+
+    init(file: String, weights: SafeTensors) {
+        self.file = file
+        self.weights = weights
+    }
+
+    final class Counter { var value = 0 }
+
+    func load(_ key: String, shape: [Int]? = nil, for layer: String) throws -> [Float] {
+        let v = try weights.floats(key, shape: shape, for: layer)
+        loaded.value += v.count
+        guard loaded.value <= Self.maxLoadedWeights else {
+            throw ModelError("\(file): layer '\(layer)': weights read exceed \(Self.maxLoadedWeights) floats in all")
+        }
+        return v
+    }
 
     func parse(_ json: [UInt8]) throws -> (ModelMetadata, [Node]) {
         guard json.count <= 16 << 20 else { throw ModelError("\(file): graph file is \(json.count) bytes, over the 16 MiB limit") }
@@ -198,18 +218,24 @@ struct GraphParser {
             let o = wEntry.shape[0]
             let geometry = ConvGeometry(inChannels: c, outChannels: o, height: h, width: w, kernel: k, stride: s, padding: p, groups: g)
             if let problem = geometry.problem { throw ModelError("\(f.context): \(problem)") }
-            let wv = try weights.floats(wName, for: name)
-            let bv = f.has("bias") ? try weights.floats(try f.string("bias"), shape: [o], for: name) : [Float](repeating: 0, count: o)
+            let kDim = (c / g) * k * k
+            let unfolded = kDim * min(geometry.outHeight * geometry.outWidth, 4096 + 8)
+            let unfolds = !(k == 1 && s == 1 && p == 0) && !geometry.isDepthwise
+            guard !unfolds || unfolded <= Self.maxTensorElements else {
+                throw ModelError("\(f.context): convolution needs a \(unfolded)-float unfolded input, over the \(Self.maxTensorElements) limit")
+            }
+            let wv = try load(wName, for: name)
+            let bv = f.has("bias") ? try load(try f.string("bias"), shape: [o], for: name) : [Float](repeating: 0, count: o)
             return node([o, geometry.outHeight, geometry.outWidth],
                         .conv(weights: wv, bias: bv, geometry: geometry, activation: try activation(f)))
         case "batchnorm":
             try f.rejectUnknown(common.union(["weight", "bias", "mean", "var", "eps"]))
             try arity(1)
             let c = nodes[inputs[0]].shape[0]
-            let gamma = try weights.floats(try f.string("weight"), shape: [c], for: name)
-            let beta = try weights.floats(try f.string("bias"), shape: [c], for: name)
-            let mean = try weights.floats(try f.string("mean"), shape: [c], for: name)
-            let variance = try weights.floats(try f.string("var"), shape: [c], for: name)
+            let gamma = try load(try f.string("weight"), shape: [c], for: name)
+            let beta = try load(try f.string("bias"), shape: [c], for: name)
+            let mean = try load(try f.string("mean"), shape: [c], for: name)
+            let variance = try load(try f.string("var"), shape: [c], for: name)
             let eps = Float(f.has("eps") ? try f.double("eps") : 1e-5)
             var scale = [Float](repeating: 0, count: c), shift = scale
             for i in 0..<c {
@@ -291,8 +317,8 @@ struct GraphParser {
                 throw ModelError("\(f.context): weight '\(wName)' shape \(wEntry.shape) does not fit [O, \(features)]")
             }
             let o = wEntry.shape[0]
-            let wv = try weights.floats(wName, for: name)
-            let bv = f.has("bias") ? try weights.floats(try f.string("bias"), shape: [o], for: name) : [Float](repeating: 0, count: o)
+            let wv = try load(wName, for: name)
+            let bv = f.has("bias") ? try load(try f.string("bias"), shape: [o], for: name) : [Float](repeating: 0, count: o)
             return node([o, 1, 1], .linear(weights: wv, bias: bv, activation: try activation(f)))
         case "softmax":
             try f.rejectUnknown(common)
