@@ -13,6 +13,7 @@ import torch
 import torch.nn as nn
 from safetensors.torch import save_file
 
+from metrics import NMS_IOU
 from model import CLASSES, Backbone, ShuffleBlock, SPP, DetectHead, StreetWardenNet, Conv1x1, Head
 
 
@@ -134,7 +135,7 @@ def export(model, base, meta, onnx=True):
         "input": {"shape": [3, 288, 512], "color": "rgb", "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]},
         "classes": CLASSES,
         "thresholds": meta["thresholds"],
-        "head": {"type": "grid", "nms_iou": 0.45},
+        "head": {"type": "grid", "nms_iou": NMS_IOU},
         "provenance": {k: str(v) for k, v in meta["provenance"].items()},
         "layers": g.layers,
         "outputs": ["head"],
