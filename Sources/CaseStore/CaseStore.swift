@@ -244,7 +244,10 @@ public final class CaseStore: @unchecked Sendable {
                 score = 2 - d / max(link.radiusMetres, 1e-9) // any in-radius match beats an IoU match
             } else {
                 guard (r["site"] as String) == e.site else { continue }
-                let iou = e.box.iou(StoredBox(x1: r["x1"], y1: r["y1"], x2: r["x2"], y2: r["y2"]))
+                let caseBox = StoredBox(x1: r["x1"], y1: r["y1"], x2: r["x2"], y2: r["y2"])
+                var iou = e.box.iou(caseBox)
+                // Same place when each box's centre lies inside the other (a pile seen larger or smaller).
+                if e.box.containsCentre(of: caseBox) && caseBox.containsCentre(of: e.box) { iou = max(iou, link.minIoU) }
                 guard iou >= link.minIoU else { continue }
                 score = iou
             }

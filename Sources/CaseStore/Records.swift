@@ -40,6 +40,10 @@ public struct SourceInfo: Equatable, Sendable {
 public struct StoredBox: Equatable, Codable, Sendable {
     public var x1, y1, x2, y2: Double
     public init(x1: Double, y1: Double, x2: Double, y2: Double) { self.x1 = x1; self.y1 = y1; self.x2 = x2; self.y2 = y2 }
+    func containsCentre(of o: StoredBox) -> Bool {
+        let cx = (o.x1 + o.x2) / 2, cy = (o.y1 + o.y2) / 2
+        return cx >= x1 && cx <= x2 && cy >= y1 && cy <= y2
+    }
     func iou(_ o: StoredBox) -> Double {
         let ix = max(0, min(x2, o.x2) - max(x1, o.x1)), iy = max(0, min(y2, o.y2) - max(y1, o.y1))
         let inter = ix * iy

@@ -85,9 +85,12 @@ public final class LiveRunner: @unchecked Sendable {
             while let frame = try source.nextFrame() {
                 samples += 1
                 let input = frame.planarRGB(width: analyzer.inputWidth, height: analyzer.inputHeight)
-                let t0 = Date()
-                let obs = try analyzer.with { try $0.analyze(planarRGB: input) }
-                let inf = Date().timeIntervalSince(t0)
+                var inf = 0.0
+                let obs = try analyzer.with { a -> [Observation] in
+                    let t0 = Date()
+                    defer { inf = Date().timeIntervalSince(t0) }
+                    return try a.analyze(planarRGB: input)
+                }
                 let before = recorder.stored
                 try recorder.process(Sample(time: frame.wallClock.timeIntervalSince1970, wallClock: frame.wallClock, observations: obs)) {
                     RGBCanvas(frame.rgbImage())

@@ -55,7 +55,7 @@ public final class RuleEngine {
         var pairs: [(iou: Double, obs: Int, track: Int)] = []
         for (oi, c) in counting.enumerated() {
             for (ti, tr) in tracks.enumerated() where tr.className == c.obs.className {
-                let iou = tr.lastSeen.box.iou(c.obs.box)
+                let iou = Self.affinity(tr.lastSeen.box, c.obs.box)
                 if iou >= rules.matchIoU { pairs.append((iou, oi, ti)) }
             }
         }
@@ -83,7 +83,7 @@ public final class RuleEngine {
         let existing = tracks.count
         for oi in fresh {
             let c = counting[oi]
-            if tracks[existing...].contains(where: { $0.className == c.obs.className && $0.firstSeen.box.iou(c.obs.box) >= rules.matchIoU }) {
+            if tracks[existing...].contains(where: { $0.className == c.obs.className && Self.affinity($0.firstSeen.box, c.obs.box) >= rules.matchIoU }) {
                 continue
             }
             let s = Sighting(time: t, wallClock: sample.wallClock, box: c.obs.box, score: c.obs.score)
@@ -99,6 +99,15 @@ public final class RuleEngine {
             tracks.append(tr)
         }
         return events
+    }
+
+    /// How well a region continues a track: the IoU of their boxes, raised to `matchIoU`'s
+    /// usual value (0.3) when each box's centre lies inside the other — a stationary object whose
+    /// detected box grows, shrinks or shifts between samples is still the same object.
+    static func affinity(_ a: NormalizedBox, _ b: NormalizedBox) -> Double {
+        let iou = a.iou(b)
+        if a.contains(b.center) && b.contains(a.center) { return max(iou, 0.3) }
+        return iou
     }
 
     /// Ends every track at the end of the input.

@@ -43,7 +43,10 @@ struct BenchInfer: ParsableCommand {
     func run() throws {
         let path = model ?? (FileManager.default.fileExists(atPath: Self.defaultModel + ".json") ? Self.defaultModel : Self.fallbackModel)
         let kernelSet: KernelSet
-        do { kernelSet = try KernelSelection.kernels(named: kernels) } catch { throw ValidationError("\(error)") }
+        do { kernelSet = try KernelSelection.kernels(named: kernels) } catch {
+            FileHandle.standardError.write("streetwarden: --kernels \(kernels): \(error)\n".data(using: .utf8)!)
+            throw ExitCode(2)
+        }
         let net: Model
         do { net = try Model.load(path: path, kernels: kernelSet.path, threads: threads) } catch {
             FileHandle.standardError.write("streetwarden: \(error)\n".data(using: .utf8)!)

@@ -63,6 +63,18 @@ final class RuleEngineTests: XCTestCase {
         XCTAssertEqual(ev.violations.count, 1)
     }
 
+    /// A stationary pile whose detected box changes size a lot between samples (IoU < 0.3)
+    /// but keeps its centre inside the other box stays one track.
+    func testBoxThatGrowsAndShrinksStaysOneTrack() {
+        let small = NormalizedBox(x1: 0.45, y1: 0.65, x2: 0.52, y2: 0.75)
+        let large = NormalizedBox(x1: 0.35, y1: 0.55, x2: 0.65, y2: 0.90)
+        XCTAssertLessThan(small.iou(large), 0.3)
+        let seq = samples(from: 0, to: 300) { t in [garbage(box: Int(t / 2) % 2 == 0 ? small : large)] }
+        let ev = feed(engine(), seq)
+        XCTAssertEqual(ev.started.count, 1)
+        XCTAssertEqual(ev.violations.count, 1)
+    }
+
     func testDuplicateOverlappingRegionsMakeOneTrack() {
         let seq = samples(from: 0, to: 200) { _ in
             [garbage(0.9), garbage(0.6, box: NormalizedBox(x1: 0.41, y1: 0.61, x2: 0.56, y2: 0.80))]

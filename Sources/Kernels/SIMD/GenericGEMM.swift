@@ -110,15 +110,15 @@ public enum GenericGEMM<I: SIMDISA> {
                 }
             }
             // A panel of B (k rows × 2 vectors) is packed contiguously when its rows are a
-            // multiple of 512 bytes apart (feature maps of 36×64, 72×128, …): such rows share
-            // few L1 sets and every k-step of the micro-kernel would be a conflict miss.
+            // multiple of 512 bytes apart (feature maps of 36×64, 72×128, …: such rows share
+            // few L1 sets and every k-step would be a conflict miss), or when 8+ tiles reuse it.
             withUnsafeTemporaryAllocation(of: Float.self, capacity: g.k * nr) { bBuf in
                 let bt = bBuf.baseAddress!
                 var j = g.columns.lowerBound
                 while j < g.columns.upperBound {
                     let width = Swift.min(nr, g.columns.upperBound - j)
                     if width == nr && g.ldb % 128 != 0 {
-                        // Rows spread over cache sets: read B in place.
+                        // Rows spread over cache sets and few tiles reuse the panel: read B in place.
                         rows(b: g.b + j, ldb: g.ldb, column: j, width: nr)
                         j += nr
                         continue
