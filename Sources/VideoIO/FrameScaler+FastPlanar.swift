@@ -7,9 +7,12 @@ import CVideoKernels
 /// the downscale ratio; at 1080p → 512×288 that cost about a fifth of an H.264 decode. For
 /// 8-bit 4:2:0 frames at least twice the target size this path instead:
 /// 1. halves the frame with a 2×2 box average (exact anti-aliasing for the first octave),
-/// 2. makes one swscale call from the half-size 4:2:0 picture to 4:4:4 at the target size
-///    (SIMD vertical stage, a short bilinear filter),
-/// 3. converts Y'CbCr to planar float R, G, B with the frame's matrix (BT.601/BT.709) and range.
+/// 2. makes one swscale call from the half-size 4:2:0 picture to 4:2:0 at the target size
+///    (SIMD vertical stage, a short bilinear filter; chroma stays subsampled, a quarter of the
+///    chroma work of 4:4:4 output),
+/// 3. converts Y'CbCr 4:2:0 to planar float R, G, B with the frame's matrix (BT.601/BT.709)
+///    and range, each chroma sample serving its 2×2 luma block (one fused pass).
+/// The C kernels run AVX2+FMA builds when CPUID reports both, SSE2 builds otherwise.
 /// `VideoFrameTests` checks it against the reference path.
 extension FrameScaler {
     /// Set to false to force the reference path (tests compare the two).
@@ -37,20 +40,28 @@ extension FrameScaler {
         Self.boxHalve(u0, stride: Int(f.linesize.1), into: scratch.half + hw * hh, width: cw, height: ch)
         Self.boxHalve(v0, stride: Int(f.linesize.2), into: scratch.half + hw * hh + cw * ch, width: cw, height: ch)
 
+        // Chroma stays 4:2:0 through swscale (a quarter of the chroma work of 4:4:4 output).
         guard let sws = cachedContext(srcW: hw, srcH: hh, srcFormat: AV_PIX_FMT_YUV420P,
-                                      dstW: width, dstH: height, dstFormat: AV_PIX_FMT_YUV444P,
+                                      dstW: width, dstH: height, dstFormat: AV_PIX_FMT_YUV420P,
                                       flags: sw_sws_bilinear()) else { return false }
-        let plane = width * height
-        var srcPlanes: [UnsafePointer<UInt8>?] = [UnsafePointer(scratch.half), UnsafePointer(scratch.half + hw * hh),
-                                                   UnsafePointer(scratch.half + hw * hh + cw * ch), nil]
-        var srcStrides: [Int32] = [Int32(hw), Int32(cw), Int32(cw), 0]
-        var dstPlanes: [UnsafeMutablePointer<UInt8>?] = [scratch.yuv, scratch.yuv + plane, scratch.yuv + 2 * plane, nil]
-        var dstStrides: [Int32] = [Int32(width), Int32(width), Int32(width), 0]
-        let lines = sws_scale(sws, &srcPlanes, &srcStrides, 0, Int32(hh), &dstPlanes, &dstStrides)
+        let plane = width * height, ocw = (width + 1) / 2, och = (height + 1) / 2
+        let half = scratch.half, yuv = scratch.yuv
+        let lines = withUnsafeTemporaryAllocation(of: UnsafePointer<UInt8>?.self, capacity: 4) { src in
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<UInt8>?.self, capacity: 4) { dst in
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: 8) { strides in
+                    src[0] = UnsafePointer(half); src[1] = UnsafePointer(half + hw * hh)
+                    src[2] = UnsafePointer(half + hw * hh + cw * ch); src[3] = nil
+                    dst[0] = yuv; dst[1] = yuv + plane; dst[2] = yuv + plane + ocw * och; dst[3] = nil
+                    strides[0] = Int32(hw); strides[1] = Int32(cw); strides[2] = Int32(cw); strides[3] = 0
+                    strides[4] = Int32(width); strides[5] = Int32(ocw); strides[6] = Int32(ocw); strides[7] = 0
+                    return sws_scale(sws, src.baseAddress, strides.baseAddress, 0, Int32(hh),
+                                     dst.baseAddress, strides.baseAddress! + 4)
+                }
+            }
+        }
         guard lines == Int32(height) else { return false }
-        Self.yuvToPlanarRGB(y: scratch.yuv, u: scratch.yuv + plane, v: scratch.yuv + 2 * plane, count: plane,
-                            bt709: bt709, fullRange: fullRange, into: out)
-        return true
+        return Self.yuv420ToPlanarRGB(y: yuv, u: yuv + plane, v: yuv + plane + ocw * och, width: width, height: height,
+                                      bt709: bt709, fullRange: fullRange, into: out)
     }
 
     static func boxHalve(_ src: UnsafePointer<UInt8>, stride: Int, into dst: UnsafeMutablePointer<UInt8>,
@@ -58,17 +69,32 @@ extension FrameScaler {
         sw_box_halve(src, Int32(stride), dst, Int32(width), Int32(height))
     }
 
-    /// Y'CbCr (8-bit, 4:4:4) to planar float R, G, B in 0…1.
-    static func yuvToPlanarRGB(y: UnsafePointer<UInt8>, u: UnsafePointer<UInt8>, v: UnsafePointer<UInt8>, count: Int,
-                               bt709: Bool, fullRange: Bool, into out: UnsafeMutablePointer<Float>) {
+    /// Coefficients of `sw_yuv_to_planar_rgb`: yo, ys, rv, gu, gv, bu.
+    static func coefficients(bt709: Bool, fullRange: Bool) -> (Float, Float, Float, Float, Float, Float) {
         // Kr, Kb of the matrix; scales for limited (16–235 / 16–240) or full range.
         let (kr, kb): (Float, Float) = bt709 ? (0.2126, 0.0722) : (0.299, 0.114)
         let kg = 1 - kr - kb
         let ys: Float = fullRange ? 1 / 255 : 1 / 219
         let yo: Float = fullRange ? 0 : 16
         let cs: Float = fullRange ? 1 / 255 : 1 / 224
-        sw_yuv_to_planar_rgb(y, u, v, Int32(count), yo, ys,
-                             2 * (1 - kr) * cs, -2 * (1 - kb) * kb / kg * cs, -2 * (1 - kr) * kr / kg * cs, 2 * (1 - kb) * cs,
-                             out, out + count, out + 2 * count)
+        return (yo, ys, 2 * (1 - kr) * cs, -2 * (1 - kb) * kb / kg * cs, -2 * (1 - kr) * kr / kg * cs, 2 * (1 - kb) * cs)
+    }
+
+    /// Y'CbCr 4:2:0 (packed rows, chroma `(width+1)/2` wide) to planar float R, G, B in 0…1,
+    /// each chroma sample serving its 2×2 luma block.
+    static func yuv420ToPlanarRGB(y: UnsafePointer<UInt8>, u: UnsafePointer<UInt8>, v: UnsafePointer<UInt8>,
+                                  width: Int, height: Int, bt709: Bool, fullRange: Bool,
+                                  into out: UnsafeMutablePointer<Float>) -> Bool {
+        let c = coefficients(bt709: bt709, fullRange: fullRange)
+        let plane = width * height
+        return sw_yuv420_to_planar_rgb(y, Int32(width), u, v, Int32((width + 1) / 2), Int32(width), Int32(height),
+                                       c.0, c.1, c.2, c.3, c.4, c.5, out, out + plane, out + 2 * plane) == 0
+    }
+
+    /// Y'CbCr (8-bit, 4:4:4) to planar float R, G, B in 0…1.
+    static func yuvToPlanarRGB(y: UnsafePointer<UInt8>, u: UnsafePointer<UInt8>, v: UnsafePointer<UInt8>, count: Int,
+                               bt709: Bool, fullRange: Bool, into out: UnsafeMutablePointer<Float>) {
+        let c = coefficients(bt709: bt709, fullRange: fullRange)
+        sw_yuv_to_planar_rgb(y, u, v, Int32(count), c.0, c.1, c.2, c.3, c.4, c.5, out, out + count, out + 2 * count)
     }
 }
