@@ -16,8 +16,13 @@
 #endif
 #define SW_INLINE static inline __attribute__((always_inline))
 
+static int sw_avx2_allowed = 1;
+
+void sw_kernels_allow_avx2(int allowed) { __atomic_store_n(&sw_avx2_allowed, allowed != 0, __ATOMIC_RELAXED); }
+
 static int sw_has_avx2_fma(void) {
 #if SW_X86_DISPATCH
+    if (!__atomic_load_n(&sw_avx2_allowed, __ATOMIC_RELAXED)) return 0;
     static int cached = -1; /* benign race: every thread computes the same value */
     int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (c < 0) {

@@ -18,6 +18,12 @@ extension FrameScaler {
     /// Set to false to force the reference path (tests compare the two).
     nonisolated(unsafe) static var fastPathEnabled = true
 
+    /// True when the C kernels run their AVX2+FMA builds on this CPU.
+    static var kernelsUseAVX2: Bool { sw_kernels_use_avx2() != 0 }
+
+    /// Tests: false forces the kernels' baseline (SSE2) builds.
+    static func allowAVX2Kernels(_ allowed: Bool) { sw_kernels_allow_avx2(allowed ? 1 : 0) }
+
     /// Writes `3 * width * height` floats (planes R, G, B) for `frame`, or returns false when the
     /// frame does not qualify (the caller then uses the reference path).
     func fastPlanarRGB(_ frame: UnsafePointer<AVFrame>, width: Int, height: Int,

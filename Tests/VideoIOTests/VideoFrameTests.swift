@@ -74,7 +74,7 @@ final class VideoFrameTests: XCTestCase {
 /// The fast planar path (box halving + one swscale call + Y'CbCr→RGB) against the reference
 /// path (one swscale call straight to planar float).
 final class FastPlanarTests: XCTestCase {
-    override func tearDown() { FrameScaler.fastPathEnabled = true }
+    override func tearDown() { FrameScaler.fastPathEnabled = true; FrameScaler.allowAVX2Kernels(true) }
 
     private func both(_ frame: VideoFrame, _ w: Int, _ h: Int) -> (fast: [Float], reference: [Float]) {
         FrameScaler.fastPathEnabled = true
@@ -97,6 +97,25 @@ final class FastPlanarTests: XCTestCase {
             let mean = diffs.reduce(0, +) / Float(diffs.count)
             // Different anti-aliasing filters: close on average, edges may differ more.
             XCTAssertLessThan(mean, 0.03, "\(w)x\(h)")
+        }
+    }
+
+    /// The AVX2+FMA and baseline builds of the kernels agree (FMA rounding only). On a CPU
+    /// without AVX2 both runs take the baseline build.
+    func testKernelBuildsAgree() throws {
+        let path = try Fixtures.make("pattern720.mp4", ["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-t", "0.2",
+                                                        "-c:v", "libx264", "-preset", "ultrafast", "-qp", "10", "-pix_fmt", "yuv420p", "OUT"])
+        let frame = try XCTUnwrap(try VideoSource(url: path).nextFrame())
+        for (w, h) in [(512, 288), (127, 63)] {
+            FrameScaler.allowAVX2Kernels(true)
+            let wide = frame.planarRGB(width: w, height: h)
+            FrameScaler.allowAVX2Kernels(false)
+            XCTAssertFalse(FrameScaler.kernelsUseAVX2)
+            let base = frame.planarRGB(width: w, height: h)
+            FrameScaler.allowAVX2Kernels(true)
+            XCTAssertEqual(wide.count, base.count)
+            let worst = zip(wide, base).map { abs($0 - $1) }.max() ?? 1
+            XCTAssertLessThan(worst, 1e-5, "\(w)x\(h)")
         }
     }
 
@@ -131,5 +150,32 @@ final class FastPlanarTests: XCTestCase {
             let sum = Int(src[2 * x]) + Int(src[2 * x + 1]) + Int(src[14 + 2 * x]) + Int(src[14 + 2 * x + 1])
             XCTAssertEqual(Int(dst[x]), (sum + 2) / 4)
         }
+    }
+
+    /// Wide rows take the vector kernel (AVX2 where the CPU has it: 32 outputs a step) and a
+    /// scalar tail; every output must equal the rounded 2×2 mean, extremes included.
+    func testBoxHalveVectorWidthsAndTail() {
+        for avx2 in [true, false] { FrameScaler.allowAVX2Kernels(avx2); checkBoxHalveWide() }
+    }
+
+    private func checkBoxHalveWide() {
+        let (w, h, stride) = (75, 3, 160)   // 2 vector steps + 11 tail outputs; stride > 2w
+        var rng = SystemRandomNumberGenerator()
+        var src = (0..<(stride * 2 * h)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        for i in 0..<8 { src[i] = 255; src[stride + i] = 255 }   // all-255 block: 255, no overflow
+        var dst = [UInt8](repeating: 0, count: w * h)
+        src.withUnsafeBufferPointer { s in
+            dst.withUnsafeMutableBufferPointer { d in
+                FrameScaler.boxHalve(s.baseAddress!, stride: stride, into: d.baseAddress!, width: w, height: h)
+            }
+        }
+        for y in 0..<h {
+            for x in 0..<w {
+                let r0 = 2 * y * stride + 2 * x, r1 = r0 + stride
+                let sum = Int(src[r0]) + Int(src[r0 + 1]) + Int(src[r1]) + Int(src[r1 + 1])
+                XCTAssertEqual(Int(dst[y * w + x]), (sum + 2) / 4, "x \(x) y \(y)")
+            }
+        }
+        XCTAssertEqual(dst[0], 255)
     }
 }

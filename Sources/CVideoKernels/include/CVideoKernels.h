@@ -24,4 +24,7 @@ int sw_yuv420_to_planar_rgb(const uint8_t *y, int ystride, const uint8_t *u, con
 
 /// 1 when the kernels above run their AVX2+FMA builds on this CPU (checked once with CPUID).
 int sw_kernels_use_avx2(void);
+
+/// Tests: 0 forces the baseline (SSE2) builds, 1 (the default) allows AVX2 when present.
+void sw_kernels_allow_avx2(int allowed);
 #endif
