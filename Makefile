@@ -46,6 +46,7 @@ train: deps
 	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r training/requirements.txt
 	$(VENV)/bin/python training/train.py
+	$(VENV)/bin/python Tests/NNTests/Fixtures/make_default_golden.py
 
 ## fuzz: libFuzzer + ASan on the model loader for FUZZ_SECONDS (see Fuzz/README.md).
 FUZZ_SECONDS ?= 60
