@@ -84,7 +84,7 @@ final class Conv2DTests: XCTestCase {
         var seed: UInt64 = 200
         for k in [3, 5] {
             for stride in [1, 2] {
-                for (h, w) in [(1, 1), (3, 3), (7, 13), (13, 127), (16, 128), (9, 64)] {
+                for (h, w) in [(1, 1), (3, 3), (7, 13), (13, 127), (16, 128), (9, 64), (18, 32), (4, 33)] {
                     for c in [1, 7, 24] {
                         seed += 1
                         check(ConvGeometry(inChannels: c, outChannels: c, height: h, width: w, kernel: k,

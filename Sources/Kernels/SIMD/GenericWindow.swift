@@ -250,7 +250,42 @@ public enum GenericWindow<I: SIMDISA> {
     static func conv<E: Epilogue>(_ e: E.Type, _ t: Taps, _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int,
                      _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation, k: Int, s: Int) {
         let w = V.scalarCount
-        for oy in 0..<ho {
+        var oy = 0
+        // Stride 1: two output rows at once share k − 1 input rows, and their 8 accumulator
+        // chains keep both FMA pipes busy (4 chains of 4-cycle FMAs fill only one).
+        while s == 1 && oy + 2 <= ho {
+            let outA = dst + oy * wo, outB = outA + wo
+            var ox = 0
+            while ox + 4 * w <= wo {
+                var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0
+                var b0 = a0, b1 = a0, b2 = a0, b3 = a0
+                for r in 0...k {
+                    for kx in 0..<k {
+                        let p = t.at(oy + r, kx, s: 1) + ox
+                        let x0: V = vload(p), x1: V = vload(p + w), x2: V = vload(p + 2 * w), x3: V = vload(p + 3 * w)
+                        if r < k {
+                            let wv = V(repeating: wts[r * k + kx])
+                            a0 = I.fma(a0, wv, x0); a1 = I.fma(a1, wv, x1)
+                            a2 = I.fma(a2, wv, x2); a3 = I.fma(a3, wv, x3)
+                        }
+                        if r > 0 {
+                            let wv = V(repeating: wts[(r - 1) * k + kx])
+                            b0 = I.fma(b0, wv, x0); b1 = I.fma(b1, wv, x1)
+                            b2 = I.fma(b2, wv, x2); b3 = I.fma(b3, wv, x3)
+                        }
+                    }
+                }
+                vstore(E.apply(I.self, a0, act), outA + ox); vstore(E.apply(I.self, a1, act), outA + ox + w)
+                vstore(E.apply(I.self, a2, act), outA + ox + 2 * w); vstore(E.apply(I.self, a3, act), outA + ox + 3 * w)
+                vstore(E.apply(I.self, b0, act), outB + ox); vstore(E.apply(I.self, b1, act), outB + ox + w)
+                vstore(E.apply(I.self, b2, act), outB + ox + 2 * w); vstore(E.apply(I.self, b3, act), outB + ox + 3 * w)
+                ox += 4 * w
+            }
+            if ox < wo { convRowTail(E.self, t, outA, oy, ox, wo, wts, bias, act, k: k, s: 1)
+                         convRowTail(E.self, t, outB, oy + 1, ox, wo, wts, bias, act, k: k, s: 1) }
+            oy += 2
+        }
+        while oy < ho {
             let out = dst + oy * wo
             var ox = 0
             while s <= 2 && ox + 4 * w <= wo {
@@ -271,25 +306,35 @@ public enum GenericWindow<I: SIMDISA> {
                 vstore(E.apply(I.self, a3, act), out + ox + 3 * w)
                 ox += 4 * w
             }
-            while s <= 2 && ox + w <= wo {
-                var a0 = V(repeating: bias)
-                for ky in 0..<k {
-                    for kx in 0..<k {
-                        a0 = I.fma(a0, V(repeating: wts[ky * k + kx]), vload(t.at(oy * s + ky, kx, s: s) + ox))
-                    }
-                }
-                vstore(E.apply(I.self, a0, act), out + ox)
-                ox += w
-            }
-            while ox < wo {
-                var sum = bias
-                for ky in 0..<k {
-                    for kx in 0..<k { sum += wts[ky * k + kx] * t.value(oy * s + ky, ox * s + kx, s: s) }
-                }
-                out[ox] = act.apply(sum)
-                ox += 1
-            }
+            convRowTail(E.self, t, out, oy, ox, wo, wts, bias, act, k: k, s: s)
+            oy += 1
         }
     }
 
+    /// Columns `ox..<wo` of output row `oy`: one vector at a time, then scalars.
+    @inlinable @inline(__always)
+    static func convRowTail<E: Epilogue>(_ e: E.Type, _ t: Taps, _ out: UnsafeMutablePointer<Float>, _ oy: Int,
+                                         _ ox0: Int, _ wo: Int, _ wts: UnsafePointer<Float>, _ bias: Float,
+                                         _ act: Activation, k: Int, s: Int) {
+        let w = V.scalarCount
+        var ox = ox0
+        while s <= 2 && ox + w <= wo {
+            var a0 = V(repeating: bias)
+            for ky in 0..<k {
+                for kx in 0..<k {
+                    a0 = I.fma(a0, V(repeating: wts[ky * k + kx]), vload(t.at(oy * s + ky, kx, s: s) + ox))
+                }
+            }
+            vstore(E.apply(I.self, a0, act), out + ox)
+            ox += w
+        }
+        while ox < wo {
+            var sum = bias
+            for ky in 0..<k {
+                for kx in 0..<k { sum += wts[ky * k + kx] * t.value(oy * s + ky, ox * s + kx, s: s) }
+            }
+            out[ox] = act.apply(sum)
+            ox += 1
+        }
+    }
 }
