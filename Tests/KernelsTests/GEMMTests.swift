@@ -39,4 +39,49 @@ final class GEMMTests: XCTestCase {
             }
         }
     }
+
+    /// Row strides whose rows share few L1 sets (576 floats: 16 sets) are packed when k is
+    /// large; B given as a row-pointer table (direct convolutions) must agree too.
+    func testAliasingStridesAndRowPointers() {
+        XCTAssertEqual(l1SetsTouched(rowStrideFloats: 576), 16)
+        XCTAssertEqual(l1SetsTouched(rowStrideFloats: 144), 64)
+        XCTAssertEqual(l1SetsTouched(rowStrideFloats: 2304), 4)
+        XCTAssertEqual(l1SetsTouched(rowStrideFloats: 13), 64)
+        var rng = SeededRandom(seed: 43)
+        for (m, k, ldb, n) in [(13, 97, 576, 576), (7, 288, 576, 571), (24, 27, 300, 257), (1, 3, 40, 7)] {
+            let a = rng.floats(m * k), b = rng.floats(k * ldb + 64), bias = rng.floats(m)
+            var want = [Float](repeating: 0, count: m * n)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s = bias[i]
+                    for kk in 0..<k { s += a[i * k + kk] * b[kk * ldb + j] }
+                    want[i * n + j] = max(0, s)
+                }
+            }
+            let packed = a.withUnsafeBufferPointer { packGemmWeights($0.baseAddress!, m: m, k: k) }
+            var padded = [Float](repeating: 0, count: (m + 5) / 6 * 6)
+            for i in 0..<m { padded[i] = bias[i] }
+            for indirect in [false, true] {
+                for kernels in fastPaths + [KernelSet.reference] {
+                    var got = [Float](repeating: .nan, count: m * n)
+                    packed.withUnsafeBufferPointer { pa in
+                        padded.withUnsafeBufferPointer { pb in
+                            b.withUnsafeBufferPointer { bb in
+                                let rows = (0..<k).map { bb.baseAddress! + $0 * ldb }
+                                rows.withUnsafeBufferPointer { rp in
+                                    got.withUnsafeMutableBufferPointer { c in
+                                        kernels.gemm(GemmArgs(m: m, k: k, a: pa.baseAddress!, bias: pb.baseAddress!,
+                                                              b: bb.baseAddress!, ldb: ldb, c: c.baseAddress!, ldc: n,
+                                                              columns: 0..<n, activation: .relu,
+                                                              bRows: indirect ? rp.baseAddress! : nil))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    assertClose(got, want, .gemm, "gemm m\(m) k\(k) ldb \(ldb) indirect \(indirect) on \(kernels.path)")
+                }
+            }
+        }
+    }
 }
