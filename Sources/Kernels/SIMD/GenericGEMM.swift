@@ -46,16 +46,6 @@ public func packGemmWeights(_ w: UnsafePointer<Float>, m: Int, k: Int) -> [Float
     return packed
 }
 
-/// Distinct sets of a 64-set, 64-byte-line L1 that rows `rowStrideFloats` apart start in.
-@inlinable
-public func l1SetsTouched(rowStrideFloats: Int) -> Int {
-    let bytes = rowStrideFloats * 4
-    if bytes % 64 != 0 { return 64 }
-    var a = (bytes / 64) % 64, b = 64
-    while a != 0 { (a, b) = (b % a, a) }
-    return 64 / b
-}
-
 public enum GenericGEMM<I: SIMDISA> {
     public typealias V = I.V
 
@@ -193,16 +183,12 @@ public enum GenericGEMM<I: SIMDISA> {
             // A panel of B (k rows × 2 vectors) is packed contiguously when its rows are a
             // multiple of 512 bytes apart (feature maps of 36×64, 72×128, …: such rows share
             // few L1 sets and every k-step would be a conflict miss), or when 8+ tiles reuse it.
-            // Also when the k rows of a panel fall into so few L1 sets that they cannot stay
-            // resident: rows of 576 floats (18×32 maps) use 16 of 64 sets, so k = 288 rows
-            // evict each other between the ⌈m/6⌉ tiles that reuse the panel.
-            let packB = g.ldb % 128 == 0 || (panels > 1 && g.k > 4 * l1SetsTouched(rowStrideFloats: g.ldb))
             withUnsafeTemporaryAllocation(of: Float.self, capacity: g.k * nr) { bBuf in
                 let bt = bBuf.baseAddress!
                 var j = g.columns.lowerBound
                 while j < g.columns.upperBound {
                     let width = Swift.min(nr, g.columns.upperBound - j)
-                    if width == nr && !packB {
+                    if width == nr && g.ldb % 128 != 0 {
                         // Rows spread over cache sets and few tiles reuse the panel: read B in place.
                         rows(b: g.b + j, ldb: g.ldb, column: j, width: nr)
                         j += nr
