@@ -63,7 +63,7 @@ public enum GenericWindow<I: SIMDISA> {
         func body(_ plane: UnsafeMutablePointer<Float>) {
             let colScale = plane + hp * wp
             let halves = colScale + wo
-            plane.update(repeating: fill, count: hp * wp)
+            if s != 2 { plane.update(repeating: fill, count: hp * wp) }
             // Average pooling: 1/count factor per output column and row.
             var includePad = true
             if case .average(let inc) = a.pool { includePad = inc }
@@ -74,25 +74,26 @@ public enum GenericWindow<I: SIMDISA> {
             for ox in 0..<wo { colScale[ox] = 1 / Float(includePad ? k : inside(ox, g.width)) }
             for c in a.channelRange {
                 let src = a.input + c * g.height * g.width
-                for y in 0..<g.height {
-                    (plane + (y + pad) * wp + pad).update(from: src + y * g.width, count: g.width)
-                }
                 let dst = a.output + c * ho * wo
                 let src2: UnsafeMutablePointer<Float>
                 let rowStride: Int
                 if s == 2 {
+                    // Straight from the input rows into zero-padded even/odd halves (no
+                    // padded copy first: small maps paid more for the two passes than the taps).
                     for y in 0..<hp {
-                        let row = plane + y * wp, e = halves + y * wh, o = halves + (hp + y) * wh
-                        var x = 0
-                        while x + w < wp / 2 {
-                            vstore(I.loadEven(row + 2 * x), e + x)
-                            vstore(I.loadEven(row + 2 * x + 1), o + x)
-                            x += w
+                        let e = halves + y * wh, o = halves + (hp + y) * wh
+                        let iy = y - pad
+                        if iy < 0 || iy >= g.height {
+                            e.update(repeating: 0, count: wh); o.update(repeating: 0, count: wh)
+                            continue
                         }
-                        while x < wp / 2 { e[x] = row[2 * x]; o[x] = row[2 * x + 1]; x += 1 }
+                        splitRowEvenOdd(src + iy * g.width, width: g.width, padding: pad, even: e, odd: o, count: wh)
                     }
                     src2 = halves; rowStride = wh
                 } else {
+                    for y in 0..<g.height {
+                        (plane + (y + pad) * wp + pad).update(from: src + y * g.width, count: g.width)
+                    }
                     src2 = plane; rowStride = wp
                 }
                 let taps = Taps(base: UnsafePointer(src2), rowStride: rowStride, stride: s, oddOffset: hp * wh)
