@@ -79,15 +79,17 @@ public enum GenericWindow<I: SIMDISA> {
                 let rowStride: Int
                 if s == 2 {
                     // Straight from the input rows into zero-padded even/odd halves (no
-                    // padded copy first: small maps paid more for the two passes than the taps).
-                    for y in 0..<hp {
+                    // padded copy first), only as wide as the taps reach (wo + k/2) and only
+                    // the rows the outputs use.
+                    let need = Swift.min(wh, wo + k / 2 + 1)
+                    for y in 0..<Swift.min(hp, 2 * (ho - 1) + k) {
                         let e = halves + y * wh, o = halves + (hp + y) * wh
                         let iy = y - pad
                         if iy < 0 || iy >= g.height {
-                            e.update(repeating: 0, count: wh); o.update(repeating: 0, count: wh)
+                            e.update(repeating: 0, count: need); o.update(repeating: 0, count: need)
                             continue
                         }
-                        splitRowEvenOdd(src + iy * g.width, width: g.width, padding: pad, even: e, odd: o, count: wh)
+                        splitRowEvenOdd(src + iy * g.width, width: g.width, padding: pad, even: e, odd: o, count: need)
                     }
                     src2 = halves; rowStride = wh
                 } else {
