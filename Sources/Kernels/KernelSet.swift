@@ -48,7 +48,10 @@ public struct KernelSet: @unchecked Sendable {
                 let panel = g.a + (m / r) * g.k * r
                 for j in g.columns {
                     var sum = g.bias[m]
-                    for kk in 0..<g.k { sum += panel[kk * r + m % r] * g.b[kk * g.ldb + j] }
+                    for kk in 0..<g.k {
+                        let b = g.bRows.map { $0[kk][j] } ?? g.b[kk * g.ldb + j]
+                        sum += panel[kk * r + m % r] * b
+                    }
                     g.c[m * g.ldc + j] = g.activation.apply(sum)
                 }
             }

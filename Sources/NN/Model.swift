@@ -30,6 +30,10 @@ public final class Model: @unchecked Sendable {
     private let steps: [(KernelSet, Int) -> Void]
     private let buffers: [UnsafeMutablePointer<Float>]
     private let inputPointer: UnsafeMutablePointer<Float>
+    /// Identity normalization and only convolutions reading the input: those read the
+    /// caller's buffer through `callerInput` during a pass, and the input is not copied.
+    private let readsCallerInput: Bool
+    private let callerInput = InputSlot()
     private let outputs: [(UnsafeMutablePointer<Float>, [Int])]
     private let lock = NSLock()
 
@@ -75,6 +79,16 @@ public final class Model: @unchecked Sendable {
         }
         var steps: [(KernelSet, Int) -> Void] = []
         var layers: [Layer] = []
+        let identity = (0..<metadata.inputChannels).allSatisfy { metadata.mean[$0] == 0 && metadata.std[$0] == 1 }
+        let inputUsers = nodes.indices.filter { i in
+            nodes[i].aliasOf == nil && nodes[i].inputs.contains { Model.resolve($0, nodes) == 0 }
+        }
+        let direct = identity && !outputIDs.contains(0) && nodes.allSatisfy { $0.aliasOf != 0 }
+            && inputUsers.allSatisfy { i in
+                if case .conv = nodes[i].kind { return nodes[i].inputs.count == 1 }
+                return false
+            }
+        let slot = callerInput
         for (i, node) in nodes.enumerated() {
             if let a = node.aliasOf { pointer[i] = pointer[Model.resolve(a, nodes)]; continue }
             let ins = node.inputs.map { UnsafePointer(pointer[Model.resolve($0, nodes)] ?? UnsafeMutablePointer(bitPattern: 16)!) }
@@ -113,7 +127,13 @@ public final class Model: @unchecked Sendable {
                 let conv = Conv2D(weights: w, bias: b, geometry: geometry, activation: act)
                 flops = conv.flops
                 let ldc: Int? = channelStride == plane ? nil : channelStride
-                steps.append { k, t in conv.run(input: ins[0], output: out, kernels: k, threads: t, outputChannelStride: ldc) }
+                if direct && inputUsers.contains(i) {
+                    steps.append { k, t in
+                        conv.run(input: slot.pointer ?? ins[0], output: out, kernels: k, threads: t, outputChannelStride: ldc)
+                    }
+                } else {
+                    steps.append { k, t in conv.run(input: ins[0], output: out, kernels: k, threads: t, outputChannelStride: ldc) }
+                }
             case .affine(let scale, let shift):
                 let plane = n / scale.count
                 steps.append { _, _ in
@@ -169,6 +189,7 @@ public final class Model: @unchecked Sendable {
         self.layers = layers
         self.buffers = buffers
         self.inputPointer = pointer[0]!
+        self.readsCallerInput = direct
         self.outputs = metadata.outputs.map { name in
             let j = nodes.firstIndex { $0.name == name }!
             return (pointer[Model.resolve(j, nodes)]!, nodes[j].shape)
@@ -219,7 +240,9 @@ public final class Model: @unchecked Sendable {
 
     private func forward(_ x: UnsafeBufferPointer<Float>, timings: UnsafeMutablePointer<[Double]>?) {
         let c = metadata.inputChannels, plane = metadata.inputHeight * metadata.inputWidth
-        for ch in 0..<c {
+        if readsCallerInput { callerInput.pointer = x.baseAddress }
+        defer { callerInput.pointer = nil }
+        for ch in 0..<c where !readsCallerInput {
             let scale = 1 / metadata.std[ch], shift = -metadata.mean[ch] * scale
             let src = x.baseAddress! + ch * plane, dst = inputPointer + ch * plane
             if scale == 1 && shift == 0 { dst.update(from: src, count: plane); continue }
@@ -341,4 +364,9 @@ public final class Model: @unchecked Sendable {
             }
         }
     }
+}
+
+/// The caller's input buffer during one forward pass (nil outside a pass).
+final class InputSlot: @unchecked Sendable {
+    var pointer: UnsafePointer<Float>?
 }

@@ -11,7 +11,7 @@ struct BenchInfer: ParsableCommand {
         commandName: "infer",
         abstract: "Inference speed of a model (ms per frame, GFLOP/s).")
 
-    static let defaultModel = "models/streetwarden-default"
+    static let defaultModel = "models/streetwarden-v1"
     static let fallbackModel = "models/fastestdet-random"
 
     @Option(help: "Model base path (NAME for NAME.json + NAME.safetensors). Default: \(defaultModel), else \(fallbackModel).")

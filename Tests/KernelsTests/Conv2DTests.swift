@@ -53,6 +53,26 @@ final class Conv2DTests: XCTestCase {
         check(ConvGeometry(inChannels: 2, outChannels: 6, height: 64, width: 256, kernel: 5, stride: 2, padding: 2), .relu6, seed: 503, threads: 2)
     }
 
+    /// Few-channel stride-2 convolutions (the stem) run directly from split input rows.
+    func testDirectFewChannelStride2() {
+        var seed: UInt64 = 700
+        for cin in [1, 3, 4] {
+            for cout in [1, 7, 24] {
+                for (k, p) in [(3, 1), (3, 0), (5, 2), (2, 0)] {
+                    for (h, w) in [(1, 3), (3, 7), (7, 13), (13, 127), (5, 33), (4, 128)] where h + 2 * p >= k && w + 2 * p >= k {
+                        seed += 1
+                        let g = ConvGeometry(inChannels: cin, outChannels: cout, height: h, width: w,
+                                             kernel: k, stride: 2, padding: p)
+                        XCTAssertTrue(Conv2D.usesDirect(g))
+                        check(g, .relu, seed: seed)
+                    }
+                }
+            }
+        }
+        check(ConvGeometry(inChannels: 3, outChannels: 24, height: 37, width: 514, kernel: 3, stride: 2, padding: 1),
+              .relu, seed: 790, threads: 2)
+    }
+
     func testGroupedConvolution() {
         check(ConvGeometry(inChannels: 8, outChannels: 12, height: 7, width: 13, kernel: 3, padding: 1, groups: 2),
               .relu6, seed: 7)
@@ -64,7 +84,7 @@ final class Conv2DTests: XCTestCase {
         var seed: UInt64 = 200
         for k in [3, 5] {
             for stride in [1, 2] {
-                for (h, w) in [(1, 1), (3, 3), (7, 13), (13, 127), (16, 128), (9, 64)] {
+                for (h, w) in [(1, 1), (3, 3), (7, 13), (13, 127), (16, 128), (9, 64), (18, 32), (4, 33)] {
                     for c in [1, 7, 24] {
                         seed += 1
                         check(ConvGeometry(inChannels: c, outChannels: c, height: h, width: w, kernel: k,

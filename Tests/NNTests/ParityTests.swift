@@ -29,6 +29,20 @@ final class ParityTests: XCTestCase {
     func testTinyFastestDetMatchesPyTorchAndONNXRuntime() throws { try checkParity("tiny_fastestdet") }
     func testOpsZooMatchesPyTorchAndONNXRuntime() throws { try checkParity("ops_zoo") }
 
+    /// With identity normalization the first convolutions read the caller's buffer in place:
+    /// each pass must see its own input (no stale pointer from the pass before).
+    func testEachPassReadsItsOwnInput() throws {
+        let model = try Model.load(path: Fixtures.path("tiny_fastestdet"))
+        let n = model.metadata.inputShape.reduce(1, *)
+        let a = Tensor(shape: model.metadata.inputShape, data: (0..<n).map { Float($0 % 251) / 251 })
+        let b = Tensor(shape: model.metadata.inputShape, data: (0..<n).map { Float($0 % 13) / 13 })
+        let ya = try model.run(a), yb = try model.run(b), ya2 = try model.run(a)
+        let fresh = try Model.load(path: Fixtures.path("tiny_fastestdet"))
+        XCTAssertEqual(ya.data, ya2.data)
+        XCTAssertEqual(yb.data, try fresh.run(b).data)
+        XCTAssertNotEqual(ya.data, yb.data)
+    }
+
     func testMetadataAndFolding() throws {
         let model = try Model.load(path: Fixtures.path("tiny_fastestdet.json"))
         XCTAssertEqual(model.metadata.classes, ["street_vending", "garbage", "illegal_ad"])

@@ -41,7 +41,7 @@ public final class Conv2D {
         }
         packed = packs; paddedBias = biases
         let band = Conv2D.bandRows(g)
-        im2col = needsIm2col ? [Float](repeating: 0, count: kDim * (band * g.outWidth + 8)) : []
+        im2col = needsIm2col && !Conv2D.usesDirect(g) ? [Float](repeating: 0, count: kDim * (band * g.outWidth + 8)) : []
     }
 
     public var flops: Int { geometry.flops }
@@ -89,6 +89,10 @@ public final class Conv2D {
             }
             return
         }
+        if Conv2D.usesDirect(g) {
+            runDirect(input: input, output: output, kernels: kernels, threads: threads, ldc: ldc)
+            return
+        }
         let cinG = g.inChannels / g.groups, coutG = g.outChannels / g.groups
         let kDim = cinG * g.kernel * g.kernel
         let n = plane
@@ -125,6 +129,65 @@ public final class Conv2D {
                 }
             } else {
                 gemm(src, n, dst, n)
+            }
+        }
+    }
+
+    /// Few-channel stride-2 convolutions (the 3-channel stem): direct, no im2col. Each output
+    /// row splits its `channels × k` input rows into even and odd columns once, and the GEMM
+    /// micro-kernel reads tap `(c, ky, kx)` straight from split row `(c, ky, kx & 1)` at
+    /// offset `kx >> 1` through a row-pointer table.
+    public static func usesDirect(_ g: ConvGeometry) -> Bool {
+        g.groups == 1 && g.stride == 2 && g.kernel > 1 && g.inChannels <= 4
+    }
+
+    /// Floats of one split row: output columns + taps reach + two vectors of 16 of slack.
+    static func directRowLength(_ g: ConvGeometry) -> Int { g.outWidth + g.kernel / 2 + 2 * 16 + 8 }
+
+    private func runDirect(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                           kernels: KernelSet, threads: Int, ldc: Int) {
+        let g = geometry, k = g.kernel
+        let kDim = g.inChannels * k * k
+        let rowLen = Conv2D.directRowLength(g)
+        let splitCount = g.inChannels * k * 2 * rowLen
+        // Per chunk: split rows, then the pointer table (stored as floats' worth of pointers).
+        let ptrFloats = (kDim * MemoryLayout<UnsafePointer<Float>>.stride + 3) / 4
+        let per = splitCount + ptrFloats + 16
+        let base = scratch.reserve(per * Swift.max(1, threads))
+        packed[0].withUnsafeBufferPointer { a in
+            paddedBias[0].withUnsafeBufferPointer { bias in
+                parallelChunks(g.outHeight, threads: threads) { rows, chunk in
+                    let split = base + per * chunk
+                    let tableRaw = UnsafeMutableRawPointer(split + splitCount + 8)
+                        .alignedUp(for: UnsafePointer<Float>.self)
+                    let table = tableRaw.bindMemory(to: UnsafePointer<Float>.self, capacity: kDim)
+                    for c in 0..<g.inChannels {
+                        for ky in 0..<k {
+                            for kx in 0..<k {
+                                let r = split + ((c * k + ky) * 2 + (kx & 1)) * rowLen + (kx >> 1)
+                                table[(c * k + ky) * k + kx] = UnsafePointer(r)
+                            }
+                        }
+                    }
+                    for oy in rows {
+                        for c in 0..<g.inChannels {
+                            for ky in 0..<k {
+                                let iy = oy * 2 + ky - g.padding
+                                let even = split + (c * k + ky) * 2 * rowLen, odd = even + rowLen
+                                if iy < 0 || iy >= g.height {
+                                    even.update(repeating: 0, count: 2 * rowLen)
+                                    continue
+                                }
+                                splitRowEvenOdd(input + (c * g.height + iy) * g.width, width: g.width,
+                                                padding: g.padding, even: even, odd: odd, count: rowLen)
+                            }
+                        }
+                        kernels.gemm(GemmArgs(m: g.outChannels, k: kDim, a: a.baseAddress!, bias: bias.baseAddress!,
+                                              b: UnsafePointer(split), ldb: 0, c: output + oy * g.outWidth, ldc: ldc,
+                                              columns: 0..<g.outWidth, activation: activation,
+                                              bRows: UnsafePointer(table)))
+                    }
+                }
             }
         }
     }
@@ -175,5 +238,29 @@ public final class Conv2D {
                 }
             }
         }
+    }
+}
+
+/// `even[t] = line[2t − padding]`, `odd[t] = line[2t + 1 − padding]`, zero outside the line.
+@usableFromInline
+func splitRowEvenOdd(_ line: UnsafePointer<Float>, width: Int, padding p: Int,
+                     even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>, count: Int) {
+    half(even, shift: -p)
+    half(odd, shift: 1 - p)
+    @inline(__always)
+    func half(_ dst: UnsafeMutablePointer<Float>, shift: Int) {
+        // Column 2t + shift; t in lo..<hi is inside the line.
+        let lo = Swift.min(count, Swift.max(0, (1 - shift) / 2))
+        let hi = Swift.max(lo, Swift.min(count, (width - shift + 1) / 2))
+        if lo > 0 { dst.update(repeating: 0, count: lo) }
+        var t = lo
+        // 4 at a time from 8 loaded; the last load ends inside the line.
+        while t + 4 <= hi && 2 * t + shift + 8 <= width {
+            let v = UnsafeRawPointer(line + 2 * t + shift).loadUnaligned(as: SIMD8<Float>.self).evenHalf
+            UnsafeMutableRawPointer(dst + t).storeBytes(of: v, as: SIMD4<Float>.self)
+            t += 4
+        }
+        while t < hi { dst[t] = line[2 * t + shift]; t += 1 }
+        if hi < count { (dst + hi).update(repeating: 0, count: count - hi) }
     }
 }

@@ -16,12 +16,18 @@ public struct GemmArgs {
     public var ldc: Int
     public var columns: Range<Int>
     public var activation: Activation
+    /// Indirect B: when set, row `kk` of B starts at `bRows[kk]` (column 0) and `b`/`ldb`
+    /// are ignored. Direct convolutions point these at input rows instead of an im2col copy.
+    /// Each row must be readable `2 · 16` floats past `columns.upperBound`.
+    public var bRows: UnsafePointer<UnsafePointer<Float>>? = nil
 
     public init(m: Int, k: Int, a: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                 b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-                columns: Range<Int>, activation: Activation) {
+                columns: Range<Int>, activation: Activation,
+                bRows: UnsafePointer<UnsafePointer<Float>>? = nil) {
         self.m = m; self.k = k; self.a = a; self.bias = bias; self.b = b; self.ldb = ldb
         self.c = c; self.ldc = ldc; self.columns = columns; self.activation = activation
+        self.bRows = bRows
     }
 }
 
@@ -86,8 +92,73 @@ public enum GenericGEMM<I: SIMDISA> {
         }
     }
 
+    /// The micro-kernel of `tile` with B rows taken from a pointer table (column offset `j`).
+    @inlinable @inline(__always)
+    static func tileIndirect<E: Epilogue>(_: E.Type, k: Int, a: UnsafePointer<Float>,
+                                          rows: UnsafePointer<UnsafePointer<Float>>, j: Int,
+                                          c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>,
+                                          act: Activation) {
+        let w = V.scalarCount
+        var c00 = V(repeating: bias[0]), c01 = c00
+        var c10 = V(repeating: bias[1]), c11 = c10
+        var c20 = V(repeating: bias[2]), c21 = c20
+        var c30 = V(repeating: bias[3]), c31 = c30
+        var c40 = V(repeating: bias[4]), c41 = c40
+        var c50 = V(repeating: bias[5]), c51 = c50
+        var ap = a
+        for kk in 0..<k {
+            let bp = rows[kk] + j
+            let b0: V = vload(bp), b1: V = vload(bp + w)
+            var av = V(repeating: ap[0]); c00 = I.fma(c00, av, b0); c01 = I.fma(c01, av, b1)
+            av = V(repeating: ap[1]); c10 = I.fma(c10, av, b0); c11 = I.fma(c11, av, b1)
+            av = V(repeating: ap[2]); c20 = I.fma(c20, av, b0); c21 = I.fma(c21, av, b1)
+            av = V(repeating: ap[3]); c30 = I.fma(c30, av, b0); c31 = I.fma(c31, av, b1)
+            av = V(repeating: ap[4]); c40 = I.fma(c40, av, b0); c41 = I.fma(c41, av, b1)
+            av = V(repeating: ap[5]); c50 = I.fma(c50, av, b0); c51 = I.fma(c51, av, b1)
+            ap += 6
+        }
+        var cp = c
+        vstore(E.apply(I.self, c00, act), cp); vstore(E.apply(I.self, c01, act), cp + w); cp += ldc
+        vstore(E.apply(I.self, c10, act), cp); vstore(E.apply(I.self, c11, act), cp + w); cp += ldc
+        vstore(E.apply(I.self, c20, act), cp); vstore(E.apply(I.self, c21, act), cp + w); cp += ldc
+        vstore(E.apply(I.self, c30, act), cp); vstore(E.apply(I.self, c31, act), cp + w); cp += ldc
+        vstore(E.apply(I.self, c40, act), cp); vstore(E.apply(I.self, c41, act), cp + w); cp += ldc
+        vstore(E.apply(I.self, c50, act), cp); vstore(E.apply(I.self, c51, act), cp + w)
+    }
+
+    @inlinable
+    static func gemmIndirect<E: Epilogue>(_ g: GemmArgs, _ rows: UnsafePointer<UnsafePointer<Float>>, _ e: E.Type) {
+        let r = gemmRowsPerTile
+        let nr = 2 * V.scalarCount
+        let panels = (g.m + r - 1) / r
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: r * nr) { tmpBuf in
+            let tmp = tmpBuf.baseAddress!
+            var j = g.columns.lowerBound
+            while j < g.columns.upperBound {
+                let width = Swift.min(nr, g.columns.upperBound - j)
+                for p in 0..<panels {
+                    let a = g.a + p * g.k * r
+                    let bias = g.bias + p * r
+                    let validRows = Swift.min(r, g.m - p * r)
+                    if validRows == r && width == nr {
+                        tileIndirect(E.self, k: g.k, a: a, rows: rows, j: j, c: g.c + p * r * g.ldc + j,
+                                     ldc: g.ldc, bias: bias, act: g.activation)
+                    } else {
+                        tileIndirect(E.self, k: g.k, a: a, rows: rows, j: j, c: tmp, ldc: nr, bias: bias,
+                                     act: g.activation)
+                        for i in 0..<validRows {
+                            (g.c + (p * r + i) * g.ldc + j).update(from: tmp + i * nr, count: width)
+                        }
+                    }
+                }
+                j += nr
+            }
+        }
+    }
+
     @inlinable
     static func gemm<E: Epilogue>(_ g: GemmArgs, _ e: E.Type) {
+        if let rows = g.bRows { gemmIndirect(g, rows, E.self); return }
         let r = gemmRowsPerTile
         let nr = 2 * V.scalarCount
         let panels = (g.m + r - 1) / r

@@ -37,6 +37,12 @@ public enum GenericWindow<I: SIMDISA> {
     @inlinable
     public static func run(_ a: WindowArgs) {
         let g = a.geometry
+        if a.pool != nil {
+            if let scratch = a.scratch { poolRows(a, scratch) } else {
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: windowScratchCount(g)) { poolRows(a, $0.baseAddress!) }
+            }
+            return
+        }
         // Strides above 2 are rare (none in our detectors): the plain loops serve them.
         if g.stride > 2 { referenceWindow(a); return }
         let w = V.scalarCount
@@ -57,7 +63,7 @@ public enum GenericWindow<I: SIMDISA> {
         func body(_ plane: UnsafeMutablePointer<Float>) {
             let colScale = plane + hp * wp
             let halves = colScale + wo
-            plane.update(repeating: fill, count: hp * wp)
+            if s != 2 { plane.update(repeating: fill, count: hp * wp) }
             // Average pooling: 1/count factor per output column and row.
             var includePad = true
             if case .average(let inc) = a.pool { includePad = inc }
@@ -68,25 +74,28 @@ public enum GenericWindow<I: SIMDISA> {
             for ox in 0..<wo { colScale[ox] = 1 / Float(includePad ? k : inside(ox, g.width)) }
             for c in a.channelRange {
                 let src = a.input + c * g.height * g.width
-                for y in 0..<g.height {
-                    (plane + (y + pad) * wp + pad).update(from: src + y * g.width, count: g.width)
-                }
                 let dst = a.output + c * ho * wo
                 let src2: UnsafeMutablePointer<Float>
                 let rowStride: Int
                 if s == 2 {
-                    for y in 0..<hp {
-                        let row = plane + y * wp, e = halves + y * wh, o = halves + (hp + y) * wh
-                        var x = 0
-                        while x + w < wp / 2 {
-                            vstore(I.loadEven(row + 2 * x), e + x)
-                            vstore(I.loadEven(row + 2 * x + 1), o + x)
-                            x += w
+                    // Straight from the input rows into zero-padded even/odd halves (no
+                    // padded copy first), only as wide as the taps reach (wo + k/2) and only
+                    // the rows the outputs use.
+                    let need = Swift.min(wh, wo + k / 2 + 1)
+                    for y in 0..<Swift.min(hp, 2 * (ho - 1) + k) {
+                        let e = halves + y * wh, o = halves + (hp + y) * wh
+                        let iy = y - pad
+                        if iy < 0 || iy >= g.height {
+                            e.update(repeating: 0, count: need); o.update(repeating: 0, count: need)
+                            continue
                         }
-                        while x < wp / 2 { e[x] = row[2 * x]; o[x] = row[2 * x + 1]; x += 1 }
+                        splitRowEvenOdd(src + iy * g.width, width: g.width, padding: pad, even: e, odd: o, count: need)
                     }
                     src2 = halves; rowStride = wh
                 } else {
+                    for y in 0..<g.height {
+                        (plane + (y + pad) * wp + pad).update(from: src + y * g.width, count: g.width)
+                    }
                     src2 = plane; rowStride = wp
                 }
                 let taps = Taps(base: UnsafePointer(src2), rowStride: rowStride, stride: s, oddOffset: hp * wh)
@@ -98,20 +107,110 @@ public enum GenericWindow<I: SIMDISA> {
                     case .relu: convK(ReLUActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
                     default: convK(AnyActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
                     }
-                } else if a.pool == .max {
-                    switch (k, s) {
-                    case (3, 2): maxPool(taps, dst, ho, wo, k: 3, s: 2)
-                    case (2, 2): maxPool(taps, dst, ho, wo, k: 2, s: 2)
-                    default: maxPool(taps, dst, ho, wo, k: k, s: s)
-                    }
-                } else {
-                    for oy in 0..<ho {
-                        let rowScale = 1 / Float(includePad ? k : inside(oy, g.height))
-                        avgRow(taps, dst + oy * wo, oy, wo, colScale, rowScale, k: k, s: s)
-                    }
                 }
             }
         }
+    }
+
+    /// Pooling one output row at a time, with no padded copy of the plane: the window's
+    /// rows inside the image are reduced (max or sum) into one padded row buffer, then each
+    /// output column reduces `k` taps of that row (even-column loads for stride 2, a scalar
+    /// loop for the tail and for larger strides). `buf` holds `windowScratchCount` floats.
+    @inlinable
+    static func poolRows(_ a: WindowArgs, _ buf: UnsafeMutablePointer<Float>) {
+        let g = a.geometry
+        let w = V.scalarCount
+        let k = g.kernel, s = g.stride, p = g.padding
+        let width = g.width, ho = g.outHeight, wo = g.outWidth
+        let isMax = a.pool == .max
+        let fill: Float = isMax ? -.infinity : 0
+        let rowLen = width + 2 * p + 4 * w + 8
+        let row = buf, colScale = buf + rowLen
+        var includePad = true
+        if case .average(let inc) = a.pool { includePad = inc }
+        for ox in 0..<wo {
+            let lo = ox * s - p
+            colScale[ox] = 1 / Float(includePad ? k : Swift.min(lo + k, width) - Swift.max(lo, 0))
+        }
+        row.update(repeating: fill, count: rowLen)
+        let line = row + p
+        for c in a.channelRange {
+            let src = a.input + c * g.height * width
+            let dst = a.output + c * ho * wo
+            for oy in 0..<ho {
+                let y0 = Swift.max(0, oy * s - p), y1 = Swift.min(g.height, oy * s - p + k)
+                // Vertical: reduce rows y0..<y1 into the row buffer.
+                if y1 <= y0 {
+                    line.update(repeating: fill, count: width)
+                } else {
+                    var x = 0
+                    while x + w <= width {
+                        var v: V = vload(src + y0 * width + x)
+                        var y = y0 + 1
+                        while y < y1 {
+                            let u: V = vload(src + y * width + x)
+                            v = isMax ? I.max(v, u) : v + u
+                            y += 1
+                        }
+                        vstore(v, line + x)
+                        x += w
+                    }
+                    while x < width {
+                        var v = src[y0 * width + x]
+                        for y in (y0 + 1)..<Swift.max(y0 + 1, y1) {
+                            v = isMax ? Swift.max(v, src[y * width + x]) : v + src[y * width + x]
+                        }
+                        line[x] = v
+                        x += 1
+                    }
+                }
+                // Horizontal: k taps of the padded row per output column.
+                let out = dst + oy * wo
+                let rowScale = 1 / Float(includePad ? k : Swift.max(1, y1 - y0))
+                var ox = 0
+                if isMax {
+                    switch (k, s) {
+                    case (3, 2): ox = maxCols(row, out, wo, k: 3, s: 2)
+                    case (2, 2): ox = maxCols(row, out, wo, k: 2, s: 2)
+                    case (3, 1): ox = maxCols(row, out, wo, k: 3, s: 1)
+                    default: ox = maxCols(row, out, wo, k: k, s: s)
+                    }
+                } else {
+                    while s <= 2 && ox + w <= wo {
+                        var acc = V.zero
+                        for kx in 0..<k { acc += s == 1 ? vload(row + ox + kx) : I.loadEven(row + 2 * ox + kx) }
+                        let scale: V = vload(UnsafePointer(colScale + ox))
+                        vstore(acc * scale * rowScale, out + ox)
+                        ox += w
+                    }
+                }
+                while ox < wo {
+                    var v = row[ox * s]
+                    for kx in 1..<Swift.max(1, k) {
+                        v = isMax ? Swift.max(v, row[ox * s + kx]) : v + row[ox * s + kx]
+                    }
+                    out[ox] = isMax ? v : v * colScale[ox] * rowScale
+                    ox += 1
+                }
+            }
+        }
+    }
+
+    /// Vector part of the horizontal max; returns the first column left for the scalar tail.
+    @inlinable @inline(__always)
+    static func maxCols(_ row: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ wo: Int,
+                        k: Int, s: Int) -> Int {
+        let w = V.scalarCount
+        var ox = 0
+        while s <= 2 && ox + w <= wo {
+            var m: V = s == 1 ? vload(row + ox) : I.loadEven(row + 2 * ox)
+            for kx in 1..<Swift.max(1, k) {
+                m = I.max(m, s == 1 ? vload(row + ox + kx) : I.loadEven(row + 2 * ox + kx))
+            }
+            vstore(m, out + ox)
+            ox += w
+        }
+        return ox
     }
 
     /// Where tap (row y, column kx) of output column 0 lives, for stride 1 or 2.
@@ -154,7 +253,42 @@ public enum GenericWindow<I: SIMDISA> {
     static func conv<E: Epilogue>(_ e: E.Type, _ t: Taps, _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int,
                      _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation, k: Int, s: Int) {
         let w = V.scalarCount
-        for oy in 0..<ho {
+        var oy = 0
+        // Stride 1: two output rows at once share k − 1 input rows, and their 8 accumulator
+        // chains keep both FMA pipes busy (4 chains of 4-cycle FMAs fill only one).
+        while s == 1 && oy + 2 <= ho {
+            let outA = dst + oy * wo, outB = outA + wo
+            var ox = 0
+            while ox + 4 * w <= wo {
+                var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0
+                var b0 = a0, b1 = a0, b2 = a0, b3 = a0
+                for r in 0...k {
+                    for kx in 0..<k {
+                        let p = t.at(oy + r, kx, s: 1) + ox
+                        let x0: V = vload(p), x1: V = vload(p + w), x2: V = vload(p + 2 * w), x3: V = vload(p + 3 * w)
+                        if r < k {
+                            let wv = V(repeating: wts[r * k + kx])
+                            a0 = I.fma(a0, wv, x0); a1 = I.fma(a1, wv, x1)
+                            a2 = I.fma(a2, wv, x2); a3 = I.fma(a3, wv, x3)
+                        }
+                        if r > 0 {
+                            let wv = V(repeating: wts[(r - 1) * k + kx])
+                            b0 = I.fma(b0, wv, x0); b1 = I.fma(b1, wv, x1)
+                            b2 = I.fma(b2, wv, x2); b3 = I.fma(b3, wv, x3)
+                        }
+                    }
+                }
+                vstore(E.apply(I.self, a0, act), outA + ox); vstore(E.apply(I.self, a1, act), outA + ox + w)
+                vstore(E.apply(I.self, a2, act), outA + ox + 2 * w); vstore(E.apply(I.self, a3, act), outA + ox + 3 * w)
+                vstore(E.apply(I.self, b0, act), outB + ox); vstore(E.apply(I.self, b1, act), outB + ox + w)
+                vstore(E.apply(I.self, b2, act), outB + ox + 2 * w); vstore(E.apply(I.self, b3, act), outB + ox + 3 * w)
+                ox += 4 * w
+            }
+            if ox < wo { convRowTail(E.self, t, outA, oy, ox, wo, wts, bias, act, k: k, s: 1)
+                         convRowTail(E.self, t, outB, oy + 1, ox, wo, wts, bias, act, k: k, s: 1) }
+            oy += 2
+        }
+        while oy < ho {
             let out = dst + oy * wo
             var ox = 0
             while s <= 2 && ox + 4 * w <= wo {
@@ -175,76 +309,34 @@ public enum GenericWindow<I: SIMDISA> {
                 vstore(E.apply(I.self, a3, act), out + ox + 3 * w)
                 ox += 4 * w
             }
-            while s <= 2 && ox + w <= wo {
-                var a0 = V(repeating: bias)
-                for ky in 0..<k {
-                    for kx in 0..<k {
-                        a0 = I.fma(a0, V(repeating: wts[ky * k + kx]), vload(t.at(oy * s + ky, kx, s: s) + ox))
-                    }
-                }
-                vstore(E.apply(I.self, a0, act), out + ox)
-                ox += w
-            }
-            while ox < wo {
-                var sum = bias
-                for ky in 0..<k {
-                    for kx in 0..<k { sum += wts[ky * k + kx] * t.value(oy * s + ky, ox * s + kx, s: s) }
-                }
-                out[ox] = act.apply(sum)
-                ox += 1
-            }
+            convRowTail(E.self, t, out, oy, ox, wo, wts, bias, act, k: k, s: s)
+            oy += 1
         }
     }
 
+    /// Columns `ox..<wo` of output row `oy`: one vector at a time, then scalars.
     @inlinable @inline(__always)
-    static func maxPool(_ t: Taps, _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int, k: Int, s: Int) {
+    static func convRowTail<E: Epilogue>(_ e: E.Type, _ t: Taps, _ out: UnsafeMutablePointer<Float>, _ oy: Int,
+                                         _ ox0: Int, _ wo: Int, _ wts: UnsafePointer<Float>, _ bias: Float,
+                                         _ act: Activation, k: Int, s: Int) {
         let w = V.scalarCount
-        for oy in 0..<ho {
-            let out = dst + oy * wo
-            var ox = 0
-            while s <= 2 && ox + 2 * w <= wo {
-                var m0 = V(repeating: -.infinity), m1 = m0
-                for ky in 0..<k {
-                    for kx in 0..<k {
-                        let p = t.at(oy * s + ky, kx, s: s) + ox
-                        m0 = I.max(m0, vload(p))
-                        m1 = I.max(m1, vload(p + w))
-                    }
-                }
-                vstore(m0, out + ox); vstore(m1, out + ox + w)
-                ox += 2 * w
-            }
-            while ox < wo {
-                var m = -Float.infinity
-                for ky in 0..<k {
-                    for kx in 0..<k { m = Swift.max(m, t.value(oy * s + ky, ox * s + kx, s: s)) }
-                }
-                out[ox] = m
-                ox += 1
-            }
-        }
-    }
-
-    @inlinable @inline(__always)
-    static func avgRow(_ t: Taps, _ out: UnsafeMutablePointer<Float>, _ oy: Int, _ wo: Int,
-                       _ colScale: UnsafeMutablePointer<Float>, _ rowScale: Float, k: Int, s: Int) {
-        let w = V.scalarCount
-        var ox = 0
+        var ox = ox0
         while s <= 2 && ox + w <= wo {
-            var acc = V.zero
+            var a0 = V(repeating: bias)
             for ky in 0..<k {
-                for kx in 0..<k { acc += vload(t.at(oy * s + ky, kx, s: s) + ox) }
+                for kx in 0..<k {
+                    a0 = I.fma(a0, V(repeating: wts[ky * k + kx]), vload(t.at(oy * s + ky, kx, s: s) + ox))
+                }
             }
-            let scale: V = vload(UnsafePointer(colScale + ox))
-            vstore(acc * scale * rowScale, out + ox)
+            vstore(E.apply(I.self, a0, act), out + ox)
             ox += w
         }
         while ox < wo {
-            var acc: Float = 0
+            var sum = bias
             for ky in 0..<k {
-                for kx in 0..<k { acc += t.value(oy * s + ky, ox * s + kx, s: s) }
+                for kx in 0..<k { sum += wts[ky * k + kx] * t.value(oy * s + ky, ox * s + kx, s: s) }
             }
-            out[ox] = acc * colScale[ox] * rowScale
+            out[ox] = act.apply(sum)
             ox += 1
         }
     }
