@@ -38,7 +38,9 @@ targets += [
     // their own -target-cpu. AVX-512 code lives only in KernelsAVX512, reached after CPUID.
     .target(name: "CPUFeatures", path: "Sources/CPUFeatures"),
     .target(name: "Kernels", dependencies: [], swiftSettings: portableFlags),
-    .target(name: "KernelsAVX2", dependencies: ["Kernels"], swiftSettings: avx2Flags),
+    // Header-only vector helpers (each with its own target attribute) for the ISA modules.
+    .target(name: "CSIMDShims", path: "Sources/CSIMDShims"),
+    .target(name: "KernelsAVX2", dependencies: ["Kernels", "CSIMDShims"], swiftSettings: avx2Flags),
     .target(name: "KernelsAVX512", dependencies: ["Kernels"], swiftSettings: avx512Flags),
     .target(name: "KernelsDispatch", dependencies: ["Kernels", "KernelsAVX2", "KernelsAVX512", "CPUFeatures"],
             swiftSettings: portableFlags),

@@ -1,4 +1,7 @@
 import Kernels
+#if arch(x86_64)
+import CSIMDShims
+#endif
 
 /// AVX2 + FMA: 8-wide vectors, fused multiply-add. This module is built with
 /// `-target-cpu haswell`; the generic kernels are specialized here.
@@ -6,10 +9,20 @@ public enum AVX2ISA: SIMDISA {
     public typealias V = SIMD8<Float>
     @inline(__always)
     public static func fma(_ acc: V, _ a: V, _ b: V) -> V { acc.addingProduct(a, b) }
+#if arch(x86_64)
+    // Written in Swift, neighbouring taps' overlapping loads get merged into vinsertps chains.
+    @inline(__always)
+    public static func loadEven(_ p: UnsafePointer<Float>) -> V { sw_avx2_load_even(p) }
+    @inline(__always)
+    public static func loadEvenPermuted(_ p: UnsafePointer<Float>) -> V { sw_avx2_load_even_permuted(p) }
+    @inline(__always)
+    public static func unpermute(_ v: V) -> V { sw_avx2_unpermute(v) }
+#else
     @inline(__always)
     public static func loadEven(_ p: UnsafePointer<Float>) -> V {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf
     }
+#endif
     @inline(__always)
     public static func max(_ a: V, _ b: V) -> V { a.replacing(with: b, where: a .< b) }
     @inline(__always)

@@ -26,7 +26,8 @@ public struct WindowArgs {
 public func windowScratchCount(_ g: ConvGeometry) -> Int {
     let wp = g.width + 2 * g.padding + 4 * 16 + 8
     let hp = g.height + 2 * g.padding
-    return hp * wp + g.outWidth + (g.stride == 2 ? 2 * hp * ((wp + 1) / 2) : 0)
+    // Stride 2: the padded plane and one vector.
+    return hp * wp + Swift.max(g.outWidth, 16) + (g.stride == 2 ? 2 * hp * ((wp + 1) / 2) : 0)
 }
 
 public enum GenericWindow<I: SIMDISA> {
@@ -45,6 +46,14 @@ public enum GenericWindow<I: SIMDISA> {
         }
         // Strides above 2 are rare (none in our detectors): the plain loops serve them.
         if g.stride > 2 { referenceWindow(a); return }
+        if g.stride == 2, let weights = a.weights {
+            if let scratch = a.scratch { depthwiseS2(a, weights, scratch) } else {
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: windowScratchCount(g)) {
+                    depthwiseS2(a, weights, $0.baseAddress!)
+                }
+            }
+            return
+        }
         let w = V.scalarCount
         let pad = g.padding, k = g.kernel, s = g.stride
         let wp = g.width + 2 * pad + 4 * w + 8
@@ -108,6 +117,81 @@ public enum GenericWindow<I: SIMDISA> {
                     default: convK(AnyActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
                     }
                 }
+            }
+        }
+    }
+
+    /// Stride-2 depthwise convolution. Each channel is copied once into a zero-padded plane
+    /// (the borders stay zero across channels); every tap of a vector of output columns is
+    /// then one even-column load of a padded row (`loadEvenPermuted`: one in-lane shuffle on
+    /// AVX2, put back in order once per output vector). The (row, vector) jobs of a channel
+    /// run four at a time, so four accumulator chains hide the FMA latency even on narrow
+    /// maps. `buf` holds `windowScratchCount` floats.
+    @inlinable
+    static func depthwiseS2(_ a: WindowArgs, _ weights: UnsafePointer<Float>, _ buf: UnsafeMutablePointer<Float>) {
+        switch a.activation {
+        case .none: depthwiseS2(NoActivation.self, a, weights, buf)
+        case .relu: depthwiseS2(ReLUActivation.self, a, weights, buf)
+        default: depthwiseS2(AnyActivation.self, a, weights, buf)
+        }
+    }
+
+    @inlinable
+    static func depthwiseS2<E: Epilogue>(_ e: E.Type, _ a: WindowArgs, _ weights: UnsafePointer<Float>,
+                                         _ buf: UnsafeMutablePointer<Float>) {
+        let g = a.geometry
+        let w = V.scalarCount
+        let k = g.kernel, p = g.padding, width = g.width, height = g.height
+        let ho = g.outHeight, wo = g.outWidth
+        let act = a.activation
+        // Padded rows reach every tap of the last vector plus its 2w-float load.
+        let wp = width + 2 * p + 4 * 16 + 8
+        let hp = height + 2 * p
+        let plane = buf, tmp = buf + hp * wp
+        plane.update(repeating: 0, count: hp * wp)
+        let nv = (wo + w - 1) / w
+        let jobs = ho * nv
+        for c in a.channelRange {
+            let src = a.input + c * height * width
+            let dst = a.output + c * ho * wo
+            for y in 0..<height { (plane + (y + p) * wp + p).update(from: src + y * width, count: width) }
+            let wts = weights + c * k * k
+            let bias = a.bias?[c] ?? 0
+            var j = 0
+            while j < jobs {
+                let n = Swift.min(4, jobs - j)
+                let o0 = j, o1 = n > 1 ? j + 1 : j, o2 = n > 2 ? j + 2 : j, o3 = n > 3 ? j + 3 : j
+                @inline(__always) func base(_ job: Int) -> UnsafePointer<Float> {
+                    UnsafePointer(plane + 2 * (job / nv) * wp + 2 * (job % nv) * w)
+                }
+                let b0 = base(o0), b1 = base(o1), b2 = base(o2), b3 = base(o3)
+                var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0
+                for ky in 0..<k {
+                    let r = ky * wp
+                    for kx in 0..<k {
+                        let wv = V(repeating: wts[ky * k + kx])
+                        let t = r + kx
+                        a0 = I.fma(a0, wv, I.loadEvenPermuted(b0 + t))
+                        a1 = I.fma(a1, wv, I.loadEvenPermuted(b1 + t))
+                        a2 = I.fma(a2, wv, I.loadEvenPermuted(b2 + t))
+                        a3 = I.fma(a3, wv, I.loadEvenPermuted(b3 + t))
+                    }
+                }
+                @inline(__always) func put(_ acc: V, _ job: Int) {
+                    let oy = job / nv, ox = (job % nv) * w
+                    let v = E.apply(I.self, I.unpermute(acc), act)
+                    if ox + w <= wo {
+                        vstore(v, dst + oy * wo + ox)
+                    } else {
+                        vstore(v, tmp)
+                        (dst + oy * wo + ox).update(from: tmp, count: wo - ox)
+                    }
+                }
+                put(a0, o0)
+                if n > 1 { put(a1, o1) }
+                if n > 2 { put(a2, o2) }
+                if n > 3 { put(a3, o3) }
+                j += n
             }
         }
     }

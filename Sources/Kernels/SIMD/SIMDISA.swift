@@ -9,6 +9,11 @@ public protocol SIMDISA {
     static func fma(_ acc: V, _ a: V, _ b: V) -> V
     /// Elements 0, 2, 4, … of the `2 · V.scalarCount` floats at `p`.
     static func loadEven(_ p: UnsafePointer<Float>) -> V
+    /// The same elements in the ISA's cheapest lane order (one in-lane shuffle on AVX2):
+    /// sums of such loads are put back in order by `unpermute`.
+    static func loadEvenPermuted(_ p: UnsafePointer<Float>) -> V
+    /// Undoes the lane order of `loadEvenPermuted`.
+    static func unpermute(_ v: V) -> V
     // The operations below are written on the concrete vector type in each conformance:
     // inside generic code, SIMD comparisons, masks and rounding resolve to the stdlib's
     // element-by-element protocol implementations even after specialization.
@@ -17,6 +22,14 @@ public protocol SIMDISA {
     static func floor(_ a: V) -> V
     /// 2^n for integral `n` in −126…127.
     static func exp2i(_ n: V) -> V
+}
+
+extension SIMDISA {
+    /// Default: the natural order.
+    @inlinable @inline(__always)
+    public static func loadEvenPermuted(_ p: UnsafePointer<Float>) -> V { loadEven(p) }
+    @inlinable @inline(__always)
+    public static func unpermute(_ v: V) -> V { v }
 }
 
 /// The portable path: 4-wide vectors, no fused multiply-add, no target flags.
