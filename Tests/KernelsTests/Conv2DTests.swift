@@ -95,6 +95,21 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    /// Stride-2 depthwise runs from a padded plane with even-column loads, four (row, vector)
+    /// jobs at a time: every padding, odd and vector-multiple widths, partial last vectors.
+    func testDepthwiseStrideTwoPaddingsAndWidths() {
+        var seed: UInt64 = 900
+        for (k, p) in [(3, 0), (3, 1), (3, 2), (5, 0), (5, 2), (5, 4)] {
+            for (h, w) in [(1, 1), (3, 7), (7, 13), (13, 127), (5, 16), (6, 40), (2, 129), (9, 64)]
+            where h + 2 * p >= k && w + 2 * p >= k {
+                seed += 1
+                let act: Activation = seed % 3 == 0 ? .none : (seed % 3 == 1 ? .relu : .relu6)
+                check(ConvGeometry(inChannels: 3, outChannels: 3, height: h, width: w, kernel: k,
+                                   stride: 2, padding: p, groups: 3), act, seed: seed)
+            }
+        }
+    }
+
     func testFusedActivations() {
         let acts: [Activation] = [.none, .relu, .relu6, .leakyReLU(alpha: 0.1), .silu, .hardswish, .sigmoid, .tanh]
         for (i, act) in acts.enumerated() {
