@@ -10,6 +10,8 @@ public struct KernelSet: @unchecked Sendable {
     public let add: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Activation) -> Void
     public let globalAveragePool: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
     public let softmax: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
+    /// One output row of max pooling over padded input rows (see `MaxPoolRowsArgs`).
+    public let maxPoolRows: (MaxPoolRowsArgs) -> Void
 
     public init(path: KernelPath, vectorWidth: Int,
                 gemm: @escaping (GemmArgs) -> Void,
@@ -17,10 +19,11 @@ public struct KernelSet: @unchecked Sendable {
                 activate: @escaping (UnsafeMutablePointer<Float>, Int, Activation) -> Void,
                 add: @escaping (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Activation) -> Void,
                 globalAveragePool: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void,
-                softmax: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void) {
+                softmax: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void,
+                maxPoolRows: @escaping (MaxPoolRowsArgs) -> Void) {
         self.path = path; self.vectorWidth = vectorWidth; self.gemm = gemm; self.window = window
         self.activate = activate; self.add = add; self.globalAveragePool = globalAveragePool
-        self.softmax = softmax
+        self.softmax = softmax; self.maxPoolRows = maxPoolRows
     }
 
     /// The table of the generic SIMD kernels instantiated for `isa`. Call this from a module
@@ -33,7 +36,8 @@ public struct KernelSet: @unchecked Sendable {
                   activate: { GenericElementwise<I>.activate($0, $1, $2) },
                   add: { GenericElementwise<I>.add($0, $1, $2, $3, $4) },
                   globalAveragePool: { GenericElementwise<I>.globalAveragePool($0, $1, $2, $3) },
-                  softmax: { GenericElementwise<I>.softmax($0, $1, $2, $3) })
+                  softmax: { GenericElementwise<I>.softmax($0, $1, $2, $3) },
+                  maxPoolRows: { GenericMaxRows<I>.run($0) })
     }
 
     /// Portable SIMD (4-wide, no FMA), built without target flags.
@@ -60,7 +64,8 @@ public struct KernelSet: @unchecked Sendable {
         activate: { Reference.activate($0, count: $1, $2) },
         add: { Reference.add($0, $1, count: $3, activation: $4, output: $2) },
         globalAveragePool: { Reference.globalAveragePool(input: $0, channels: $2, planeSize: $3, output: $1) },
-        softmax: { Reference.softmax(input: $0, channels: $2, planeSize: $3, output: $1) })
+        softmax: { Reference.softmax(input: $0, channels: $2, planeSize: $3, output: $1) },
+        maxPoolRows: { Reference.maxPoolRows($0) })
 }
 
 /// The window job (depthwise conv or pooling) with the reference loops.

@@ -89,8 +89,12 @@ public final class Model: @unchecked Sendable {
                 return false
             }
         let slot = callerInput
+        // (A pool placed into a shuffled concat keeps its own step: the fused op writes planes.)
+        let fusedPools = Model.planConvMaxPools(nodes).filter { plan.placement[$0.key].map { $0.step == 1 } ?? true }
+        let fusedConvs = Set(fusedPools.values)
         for (i, node) in nodes.enumerated() {
             if let a = node.aliasOf { pointer[i] = pointer[Model.resolve(a, nodes)]; continue }
+            if fusedConvs.contains(i) { continue }  // runs inside the max pool after it
             let ins = node.inputs.map { UnsafePointer(pointer[Model.resolve($0, nodes)] ?? UnsafeMutablePointer(bitPattern: 16)!) }
             let inShapes = node.inputs.map { nodes[Model.resolve($0, nodes)].shape }
             var flops = 0
@@ -144,6 +148,21 @@ public final class Model: @unchecked Sendable {
                 }
             case .activation(let act):
                 steps.append { k, _ in out.update(from: ins[0], count: n); k.activate(out, n, act) }
+            case .pool(_, let kernel, let stride, let padding) where fusedPools[i] != nil:
+                // Convolution + max pool in one op: the convolution's output is never stored.
+                let r = fusedPools[i]!
+                guard case .conv(let w, let b, let geometry, let act) = nodes[r].kind else { break }
+                let conv = Conv2D(weights: w, bias: b, geometry: geometry, activation: act)
+                flops = conv.flops
+                let src = UnsafePointer(pointer[Model.resolve(nodes[r].inputs[0], nodes)]!)
+                let fromCaller = direct && inputUsers.contains(r)
+                steps.append { k, t in
+                    conv.runMaxPooled(input: fromCaller ? (slot.pointer ?? src) : src, kernel: kernel, stride: stride,
+                                      padding: padding, output: out, kernels: k, threads: t)
+                }
+                layers.append(Layer(name: nodes[r].name + " + " + node.name, op: nodes[r].op + "+" + node.op,
+                                    outputShape: node.shape, flops: flops))
+                continue
             case .pool(let kind, let kernel, let stride, let padding):
                 let s = inShapes[0]
                 let pool = Pool2D(geometry: ConvGeometry(inChannels: s[0], outChannels: s[0], height: s[1], width: s[2],
@@ -324,6 +343,29 @@ public final class Model: @unchecked Sendable {
             plan.copies[target] = copies
         }
         return plan
+    }
+
+    /// Max pools whose input is a direct few-channel convolution (the stem) used by nothing
+    /// else: pool → convolution, run as one op (`Conv2D.runMaxPooled`).
+    static func planConvMaxPools(_ nodes: [Node]) -> [Int: Int] {
+        var fused: [Int: Int] = [:]
+        for (j, n) in nodes.enumerated() {
+            guard n.aliasOf == nil, n.inputs.count == 1,
+                  case .pool(.max, let k, let s, let p) = n.kind else { continue }
+            let r = resolve(n.inputs[0], nodes)
+            guard case .conv(_, _, let g, _) = nodes[r].kind, nodes[r].inputs.count == 1,
+                  Conv2D.usesDirect(g), p < k, g.outHeight + 2 * p >= k, g.outWidth + 2 * p >= k, s >= 1 else { continue }
+            // The convolution and every folded layer on the way have the pool as their only consumer.
+            var x = n.inputs[0], single = true
+            while true {
+                if nodes[x].consumers != 1 { single = false; break }
+                if x == r { break }
+                guard let a = nodes[x].aliasOf else { single = false; break }
+                x = a
+            }
+            if single { fused[j] = r }
+        }
+        return fused
     }
 
     static func resolve(_ i: Int, _ nodes: [Node]) -> Int {

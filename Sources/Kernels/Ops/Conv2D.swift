@@ -144,48 +144,145 @@ public final class Conv2D {
     /// Floats of one split row: output columns + taps reach + two vectors of 16 of slack.
     static func directRowLength(_ g: ConvGeometry) -> Int { g.outWidth + g.kernel / 2 + 2 * 16 + 8 }
 
+    /// Work space of one chunk of the direct convolution: split rows, then the pointer table.
+    private struct DirectScratch {
+        let split: UnsafeMutablePointer<Float>
+        let table: UnsafeMutablePointer<UnsafePointer<Float>>
+        /// Floats one chunk needs.
+        static func count(_ g: ConvGeometry) -> Int {
+            let kDim = g.inChannels * g.kernel * g.kernel
+            let ptrFloats = (kDim * MemoryLayout<UnsafePointer<Float>>.stride + 3) / 4
+            return g.inChannels * g.kernel * 2 * Conv2D.directRowLength(g) + ptrFloats + 16
+        }
+        /// Lays the chunk out at `base` and fills the table: tap (c, ky, kx) reads split row
+        /// (c, ky, kx & 1) at offset kx >> 1.
+        init(_ g: ConvGeometry, at base: UnsafeMutablePointer<Float>) {
+            let k = g.kernel, rowLen = Conv2D.directRowLength(g)
+            let kDim = g.inChannels * k * k
+            split = base
+            let tableRaw = UnsafeMutableRawPointer(base + g.inChannels * k * 2 * rowLen + 8)
+                .alignedUp(for: UnsafePointer<Float>.self)
+            table = tableRaw.bindMemory(to: UnsafePointer<Float>.self, capacity: kDim)
+            for c in 0..<g.inChannels {
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        let r = split + ((c * k + ky) * 2 + (kx & 1)) * rowLen + (kx >> 1)
+                        table[(c * k + ky) * k + kx] = UnsafePointer(r)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Output row `oy` of the direct convolution into `dst` (channel c at `dst + c·ldc`).
+    private func directRow(_ oy: Int, input: UnsafePointer<Float>, _ ws: DirectScratch, a: UnsafePointer<Float>,
+                           bias: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, ldc: Int, kernels: KernelSet) {
+        let g = geometry, k = g.kernel
+        let rowLen = Conv2D.directRowLength(g)
+        for c in 0..<g.inChannels {
+            for ky in 0..<k {
+                let iy = oy * 2 + ky - g.padding
+                let even = ws.split + (c * k + ky) * 2 * rowLen, odd = even + rowLen
+                if iy < 0 || iy >= g.height {
+                    even.update(repeating: 0, count: 2 * rowLen)
+                    continue
+                }
+                splitRowEvenOdd(input + (c * g.height + iy) * g.width, width: g.width,
+                                padding: g.padding, even: even, odd: odd, count: rowLen)
+            }
+        }
+        kernels.gemm(GemmArgs(m: g.outChannels, k: g.inChannels * k * k, a: a, bias: bias,
+                              b: UnsafePointer(ws.split), ldb: 0, c: dst, ldc: ldc,
+                              columns: 0..<g.outWidth, activation: activation,
+                              bRows: UnsafePointer(ws.table)))
+    }
+
     private func runDirect(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                            kernels: KernelSet, threads: Int, ldc: Int) {
-        let g = geometry, k = g.kernel
-        let kDim = g.inChannels * k * k
-        let rowLen = Conv2D.directRowLength(g)
-        let splitCount = g.inChannels * k * 2 * rowLen
-        // Per chunk: split rows, then the pointer table (stored as floats' worth of pointers).
-        let ptrFloats = (kDim * MemoryLayout<UnsafePointer<Float>>.stride + 3) / 4
-        let per = splitCount + ptrFloats + 16
+        let g = geometry
+        let per = DirectScratch.count(g)
         let base = scratch.reserve(per * Swift.max(1, threads))
         packed[0].withUnsafeBufferPointer { a in
             paddedBias[0].withUnsafeBufferPointer { bias in
                 parallelChunks(g.outHeight, threads: threads) { rows, chunk in
-                    let split = base + per * chunk
-                    let tableRaw = UnsafeMutableRawPointer(split + splitCount + 8)
-                        .alignedUp(for: UnsafePointer<Float>.self)
-                    let table = tableRaw.bindMemory(to: UnsafePointer<Float>.self, capacity: kDim)
-                    for c in 0..<g.inChannels {
-                        for ky in 0..<k {
-                            for kx in 0..<k {
-                                let r = split + ((c * k + ky) * 2 + (kx & 1)) * rowLen + (kx >> 1)
-                                table[(c * k + ky) * k + kx] = UnsafePointer(r)
-                            }
-                        }
-                    }
+                    let ws = DirectScratch(g, at: base + per * chunk)
                     for oy in rows {
-                        for c in 0..<g.inChannels {
-                            for ky in 0..<k {
-                                let iy = oy * 2 + ky - g.padding
-                                let even = split + (c * k + ky) * 2 * rowLen, odd = even + rowLen
-                                if iy < 0 || iy >= g.height {
-                                    even.update(repeating: 0, count: 2 * rowLen)
-                                    continue
-                                }
-                                splitRowEvenOdd(input + (c * g.height + iy) * g.width, width: g.width,
-                                                padding: g.padding, even: even, odd: odd, count: rowLen)
-                            }
+                        directRow(oy, input: input, ws, a: a.baseAddress!, bias: bias.baseAddress!,
+                                  dst: output + oy * g.outWidth, ldc: ldc, kernels: kernels)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `runMaxPooled` fuses this convolution with a max pool of `kernel`, `stride`,
+    /// `padding` (the direct few-channel convolutions; others run it as two passes).
+    public func fusesMaxPool(kernel: Int, stride: Int, padding: Int) -> Bool {
+        Conv2D.usesDirect(geometry) && kernel >= 1 && stride >= 1 && padding >= 0 && padding < kernel
+            && geometry.outHeight + 2 * padding >= kernel && geometry.outWidth + 2 * padding >= kernel
+    }
+
+    /// The convolution followed by max pooling (`kernel`, `stride`, `padding` over the
+    /// convolution's output), as one op: the direct convolution computes each of its output
+    /// rows once into a ring of `kernel` padded rows (−∞ borders) and every pooled row is
+    /// reduced from there, so the full convolution output never goes to memory. `output`
+    /// holds `outChannels × pooledHeight × pooledWidth` floats. The reference path (and
+    /// convolutions that `fusesMaxPool` rejects) run the two ops one after the other.
+    public func runMaxPooled(input: UnsafePointer<Float>, kernel pk: Int, stride ps: Int, padding pp: Int,
+                             output: UnsafeMutablePointer<Float>, kernels: KernelSet, threads: Int = 1) {
+        let g = geometry
+        let hc = g.outHeight, wc = g.outWidth, ch = g.outChannels
+        let pg = ConvGeometry(inChannels: ch, outChannels: ch, height: hc, width: wc,
+                              kernel: pk, stride: ps, padding: pp)
+        precondition(pg.problem == nil, "bad max pool \(pg) after conv \(g): \(pg.problem ?? "")")
+        let hp = pg.outHeight, wp = pg.outWidth
+        if kernels.path == .reference || !fusesMaxPool(kernel: pk, stride: ps, padding: pp) {
+            var tmp = [Float](repeating: 0, count: ch * hc * wc)
+            tmp.withUnsafeMutableBufferPointer { t in
+                run(input: input, output: t.baseAddress!, kernels: kernels, threads: threads)
+                if kernels.path == .reference {
+                    Reference.pool(input: t.baseAddress!, geometry: pg, kind: .max, output: output)
+                } else {
+                    Pool2D(geometry: pg, kind: .max).run(input: t.baseAddress!, output: output,
+                                                         kernels: kernels, threads: threads)
+                }
+            }
+            return
+        }
+        // Ring slot: ch rows of ldr floats, the conv row at column pp, −∞ around it.
+        let length = (wp - 1) * ps + pk
+        let ldr = Swift.max(length, wc + pp) + 4
+        let slot = ch * ldr
+        let direct = DirectScratch.count(g)
+        let ptrFloats = (pk * MemoryLayout<UnsafePointer<Float>>.stride + 3) / 4 + 4
+        let per = direct + pk * slot + maxPoolRowsScratchCount(length) + ptrFloats + 16
+        let base = scratch.reserve(per * Swift.max(1, threads))
+        packed[0].withUnsafeBufferPointer { a in
+            paddedBias[0].withUnsafeBufferPointer { bias in
+                parallelChunks(hp, threads: threads) { prows, chunk in
+                    let chunkBase = base + per * chunk
+                    let ws = DirectScratch(g, at: chunkBase)
+                    let ring = chunkBase + direct
+                    let poolScratch = ring + pk * slot
+                    let ptrRaw = UnsafeMutableRawPointer(poolScratch + maxPoolRowsScratchCount(length) + 8)
+                        .alignedUp(for: UnsafePointer<Float>.self)
+                    let rowPtrs = ptrRaw.bindMemory(to: UnsafePointer<Float>.self, capacity: pk)
+                    ring.update(repeating: -.infinity, count: pk * slot)
+                    var next = 0   // first conv row not yet in the ring
+                    for py in prows {
+                        let r0 = Swift.max(0, py * ps - pp), r1 = Swift.min(hc, py * ps - pp + pk)
+                        var r = Swift.max(next, r0)
+                        while r < r1 {
+                            directRow(r, input: input, ws, a: a.baseAddress!, bias: bias.baseAddress!,
+                                      dst: ring + (r % pk) * slot + pp, ldc: ldr, kernels: kernels)
+                            r += 1
                         }
-                        kernels.gemm(GemmArgs(m: g.outChannels, k: kDim, a: a.baseAddress!, bias: bias.baseAddress!,
-                                              b: UnsafePointer(split), ldb: 0, c: output + oy * g.outWidth, ldc: ldc,
-                                              columns: 0..<g.outWidth, activation: activation,
-                                              bRows: UnsafePointer(table)))
+                        next = Swift.max(next, r1)
+                        for (i, rr) in (r0..<r1).enumerated() { rowPtrs[i] = UnsafePointer(ring + (rr % pk) * slot) }
+                        kernels.maxPoolRows(MaxPoolRowsArgs(
+                            rows: UnsafePointer(rowPtrs), count: r1 - r0, length: length, channels: ch,
+                            channelStride: ldr, output: output + py * wp, outChannelStride: hp * wp,
+                            outWidth: wp, kernel: pk, stride: ps, scratch: poolScratch))
                     }
                 }
             }
