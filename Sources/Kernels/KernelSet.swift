@@ -71,6 +71,19 @@ public struct KernelSet: @unchecked Sendable {
 /// The window job (depthwise conv or pooling) with the reference loops.
 @usableFromInline
 func referenceWindow(_ a: WindowArgs) {
+    if a.inputPlanes != nil {
+        // Gather the planes, then the contiguous loops.
+        let g = a.geometry, plane = g.height * g.width
+        var gathered = [Float](repeating: 0, count: g.inChannels * plane)
+        gathered.withUnsafeMutableBufferPointer { buf in
+            for c in a.channelRange { (buf.baseAddress! + c * plane).update(from: a.plane(c), count: plane) }
+            var b = a
+            b.inputPlanes = nil
+            b.input = UnsafePointer(buf.baseAddress!)
+            referenceWindow(b)
+        }
+        return
+    }
     var g = a.geometry
     let c0 = a.channelRange.lowerBound, n = a.channelRange.count
     let plane = g.height * g.width, outPlane = g.outHeight * g.outWidth

@@ -110,6 +110,84 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    /// Input given as channel-plane pointers (a shuffled view over two buffers) gives the same
+    /// result as the planes copied together, on every path, for in-place and gathered kinds.
+    func testInputPlanesViewMatchesContiguous() {
+        var seed: UInt64 = 1300
+        let shapes: [(Int, Int, Int, Int, Int, Int)] = [  // cin, cout, h, w, kernel, stride (groups 1 or depthwise)
+            (3, 1, 1, 1, 1, 1), (7, 13, 3, 7, 1, 1), (13, 7, 1, 127, 1, 1), (24, 24, 4, 32, 1, 1),
+            (16, 48, 2, 128, 1, 1), (13, 13, 7, 13, 3, 1), (24, 24, 13, 127, 3, 2), (7, 7, 9, 64, 5, 1),
+            (3, 5, 7, 13, 3, 1),
+        ]
+        for (cin, cout, h, w, k, s) in shapes {
+            seed += 1
+            let depthwise = k > 1 && cin == cout && cin != 3
+            let g = ConvGeometry(inChannels: cin, outChannels: cout, height: h, width: w, kernel: k, stride: s,
+                                 padding: k / 2, groups: depthwise ? cin : 1)
+            var rng = SeededRandom(seed: seed)
+            let plane = h * w
+            // Two buffers; channel c of the view lives in buffer c % 2 at slot (c * 5) % cin.
+            let a = rng.floats(cin * plane), b = rng.floats(cin * plane)
+            let weights = rng.floats(g.weightCount, -0.5...0.5), bias = rng.floats(cout)
+            var contiguous = [Float](repeating: 0, count: cin * plane)
+            for c in 0..<cin {
+                let src = c % 2 == 0 ? a : b, slot = (c * 5) % cin
+                for j in 0..<plane { contiguous[c * plane + j] = src[slot * plane + j] }
+            }
+            var want = [Float](repeating: 0, count: cout * g.outHeight * g.outWidth)
+            Reference.conv2d(input: contiguous, weights: weights, bias: bias, geometry: g, activation: .relu, output: &want)
+            let conv = Conv2D(weights: weights, bias: bias, geometry: g, activation: .relu)
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    let planes = (0..<cin).map { c in (c % 2 == 0 ? pa.baseAddress! : pb.baseAddress!) + ((c * 5) % cin) * plane }
+                    planes.withUnsafeBufferPointer { pp in
+                        for kernels in fastPaths + [.reference] {
+                            var got = [Float](repeating: .nan, count: want.count)
+                            conv.run(inputPlanes: pp.baseAddress!, output: &got, kernels: kernels)
+                            assertClose(got, want, .conv2d, "planes view \(g) on \(kernels.path)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The stem's convolution + max pool as one op equals the reference convolution followed
+    /// by the reference pool: odd and vector-multiple sizes, several pools, 1 and 2 threads.
+    func testConvMaxPoolFusedMatchesTwoPasses() {
+        var seed: UInt64 = 1500
+        let pools = [(3, 2, 1), (2, 2, 0), (3, 1, 1), (3, 2, 0), (1, 1, 0)]
+        for (cin, k, p) in [(3, 3, 1), (1, 5, 2), (4, 3, 0)] {
+            for (h, w) in [(3, 3), (7, 13), (13, 127), (8, 64), (5, 258), (26, 33)] where h + 2 * p >= k && w + 2 * p >= k {
+                for (pk, ps, pp) in pools {
+                    seed += 1
+                    let g = ConvGeometry(inChannels: cin, outChannels: 7 + Int(seed % 3) * 9, height: h, width: w,
+                                         kernel: k, stride: 2, padding: p)
+                    let pg = ConvGeometry(inChannels: g.outChannels, outChannels: g.outChannels, height: g.outHeight,
+                                          width: g.outWidth, kernel: pk, stride: ps, padding: pp)
+                    guard pg.problem == nil else { continue }
+                    var rng = SeededRandom(seed: seed)
+                    let input = rng.floats(cin * h * w)
+                    let weights = rng.floats(g.weightCount, -0.5...0.5), bias = rng.floats(g.outChannels)
+                    var convOut = [Float](repeating: 0, count: g.outChannels * g.outHeight * g.outWidth)
+                    Reference.conv2d(input: input, weights: weights, bias: bias, geometry: g, activation: .none, output: &convOut)
+                    var want = [Float](repeating: 0, count: g.outChannels * pg.outHeight * pg.outWidth)
+                    Reference.pool(input: convOut, geometry: pg, kind: .max, output: &want)
+                    let conv = Conv2D(weights: weights, bias: bias, geometry: g, activation: .none)
+                    XCTAssertTrue(conv.fusesMaxPool(kernel: pk, stride: ps, padding: pp))
+                    for kernels in fastPaths + [.reference] {
+                        for threads in [1, 2] {
+                            var got = [Float](repeating: .nan, count: want.count)
+                            conv.runMaxPooled(input: input, kernel: pk, stride: ps, padding: pp, output: &got,
+                                              kernels: kernels, threads: threads)
+                            assertClose(got, want, .conv2d, "conv \(g) + maxpool \(pk)/\(ps)/\(pp) on \(kernels.path) ×\(threads)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testFusedActivations() {
         let acts: [Activation] = [.none, .relu, .relu6, .leakyReLU(alpha: 0.1), .silu, .hardswish, .sigmoid, .tanh]
         for (i, act) in acts.enumerated() {

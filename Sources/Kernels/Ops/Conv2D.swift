@@ -133,6 +133,58 @@ public final class Conv2D {
         }
     }
 
+    /// Whether `run(inputPlanes:…)` reads the planes in place: pointwise (1×1, stride 1,
+    /// one group) and depthwise convolutions. Others gather the planes into one buffer first.
+    public static func readsPlanesInPlace(_ g: ConvGeometry) -> Bool {
+        (g.isDepthwise && g.stride <= 2) || (g.kernel == 1 && g.stride == 1 && g.padding == 0 && g.groups == 1)
+    }
+
+    /// Runs on an input given as one pointer per input channel plane (`inChannels` planes of
+    /// `height × width` floats): channels that a shuffle, split or concat reorders are read
+    /// where their producers left them, with no copy. Same results as `run(input:…)` on the
+    /// planes copied together.
+    public func run(inputPlanes: UnsafePointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+                    kernels: KernelSet, threads: Int = 1, outputChannelStride: Int? = nil) {
+        let g = geometry
+        let plane = g.outHeight * g.outWidth, inPlane = g.height * g.width
+        let ldc = outputChannelStride ?? plane
+        if kernels.path == .reference || !Conv2D.readsPlanesInPlace(g) || (g.isDepthwise && ldc != plane) {
+            var tmp = [Float](repeating: 0, count: g.inChannels * inPlane)
+            tmp.withUnsafeMutableBufferPointer { t in
+                for c in 0..<g.inChannels { (t.baseAddress! + c * inPlane).update(from: inputPlanes[c], count: inPlane) }
+                run(input: UnsafePointer(t.baseAddress!), output: output, kernels: kernels, threads: threads,
+                    outputChannelStride: outputChannelStride)
+            }
+            return
+        }
+        if g.isDepthwise {
+            let per = windowScratchCount(g)
+            let base = scratch.reserve(per * Swift.max(1, threads))
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    parallelChunks(g.inChannels, threads: threads) { range, chunk in
+                        var args = WindowArgs(input: inputPlanes[0], output: output, geometry: g, channelRange: range,
+                                              weights: w.baseAddress!, bias: b.baseAddress!,
+                                              activation: activation, pool: nil)
+                        args.scratch = base + per * chunk
+                        args.inputPlanes = inputPlanes
+                        kernels.window(args)
+                    }
+                }
+            }
+            return
+        }
+        packed[0].withUnsafeBufferPointer { a in
+            paddedBias[0].withUnsafeBufferPointer { bias in
+                parallelChunks(plane, threads: threads, granule: 64) { cols, _ in
+                    kernels.gemm(GemmArgs(m: g.outChannels, k: g.inChannels, a: a.baseAddress!, bias: bias.baseAddress!,
+                                          b: inputPlanes[0], ldb: 0, c: output, ldc: ldc, columns: cols,
+                                          activation: self.activation, bRows: inputPlanes))
+                }
+            }
+        }
+    }
+
     /// Few-channel stride-2 convolutions (the 3-channel stem): direct, no im2col. Each output
     /// row splits its `channels × k` input rows into even and odd columns once, and the GEMM
     /// micro-kernel reads tap `(c, ky, kx)` straight from split row `(c, ky, kx & 1)` at

@@ -18,7 +18,7 @@ public struct GemmArgs {
     public var activation: Activation
     /// Indirect B: when set, row `kk` of B starts at `bRows[kk]` (column 0) and `b`/`ldb`
     /// are ignored. Direct convolutions point these at input rows instead of an im2col copy.
-    /// Each row must be readable `2 · 16` floats past `columns.upperBound`.
+    /// Rows need be readable only up to `columns.upperBound` (a partial last strip is copied).
     public var bRows: UnsafePointer<UnsafePointer<Float>>? = nil
 
     public init(m: Int, k: Int, a: UnsafePointer<Float>, bias: UnsafePointer<Float>,
@@ -126,26 +126,54 @@ public enum GenericGEMM<I: SIMDISA> {
         vstore(E.apply(I.self, c50, act), cp); vstore(E.apply(I.self, c51, act), cp + w)
     }
 
+    /// Indirect B (row pointers). Strips of B are packed contiguously first when several
+    /// panels reuse them and the rows are far apart (1×1 convolutions over channel planes
+    /// from different buffers: every k-step would touch a new page); the direct stem's
+    /// split rows sit close together and are read in place.
     @inlinable
     static func gemmIndirect<E: Epilogue>(_ g: GemmArgs, _ rows: UnsafePointer<UnsafePointer<Float>>, _ e: E.Type) {
         let r = gemmRowsPerTile
         let nr = 2 * V.scalarCount
         let panels = (g.m + r - 1) / r
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: r * nr) { tmpBuf in
+        let pack = panels >= 2 && g.k >= 2 && Swift.abs(rows[1] - rows[0]) >= 1024
+        // A partial last strip is always packed (zero-padded): rows need no slack past the columns.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: r * nr + g.k * nr) { tmpBuf in
             let tmp = tmpBuf.baseAddress!
+            let bt = tmp + r * nr
             var j = g.columns.lowerBound
             while j < g.columns.upperBound {
                 let width = Swift.min(nr, g.columns.upperBound - j)
+                let packed = pack || width < nr
+                if packed {
+                    var row = bt
+                    if width == nr {
+                        for kk in 0..<g.k {
+                            let src = rows[kk] + j
+                            let v0: V = vload(src), v1: V = vload(src + V.scalarCount)
+                            vstore(v0, row); vstore(v1, row + V.scalarCount)
+                            row += nr
+                        }
+                    } else {
+                        for kk in 0..<g.k {
+                            row.update(from: rows[kk] + j, count: width)
+                            (row + width).update(repeating: 0, count: nr - width)
+                            row += nr
+                        }
+                    }
+                }
                 for p in 0..<panels {
                     let a = g.a + p * g.k * r
                     let bias = g.bias + p * r
                     let validRows = Swift.min(r, g.m - p * r)
-                    if validRows == r && width == nr {
-                        tileIndirect(E.self, k: g.k, a: a, rows: rows, j: j, c: g.c + p * r * g.ldc + j,
-                                     ldc: g.ldc, bias: bias, act: g.activation)
+                    let full = validRows == r && width == nr
+                    let c = full ? g.c + p * r * g.ldc + j : tmp
+                    let ldc = full ? g.ldc : nr
+                    if packed {
+                        tile(E.self, k: g.k, a: a, b: UnsafePointer(bt), ldb: nr, c: c, ldc: ldc, bias: bias, act: g.activation)
                     } else {
-                        tileIndirect(E.self, k: g.k, a: a, rows: rows, j: j, c: tmp, ldc: nr, bias: bias,
-                                     act: g.activation)
+                        tileIndirect(E.self, k: g.k, a: a, rows: rows, j: j, c: c, ldc: ldc, bias: bias, act: g.activation)
+                    }
+                    if !full {
                         for i in 0..<validRows {
                             (g.c + (p * r + i) * g.ldc + j).update(from: tmp + i * nr, count: width)
                         }

@@ -12,6 +12,15 @@ public struct WindowArgs {
     public var pool: PoolKind?
     /// Optional work space of `windowScratchCount(geometry)` floats (else one is allocated).
     public var scratch: UnsafeMutablePointer<Float>? = nil
+    /// Optional input as one pointer per channel plane (a view of channels that were never
+    /// copied together); `input` is then ignored.
+    public var inputPlanes: UnsafePointer<UnsafePointer<Float>>? = nil
+
+    /// Input plane of channel `c`.
+    @inlinable @inline(__always)
+    public func plane(_ c: Int) -> UnsafePointer<Float> {
+        inputPlanes.map { $0[c] } ?? input + c * geometry.height * geometry.width
+    }
 
     public init(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry: ConvGeometry,
                 channelRange: Range<Int>, weights: UnsafePointer<Float>?, bias: UnsafePointer<Float>?,
@@ -82,7 +91,7 @@ public enum GenericWindow<I: SIMDISA> {
             }
             for ox in 0..<wo { colScale[ox] = 1 / Float(includePad ? k : inside(ox, g.width)) }
             for c in a.channelRange {
-                let src = a.input + c * g.height * g.width
+                let src = a.plane(c)
                 let dst = a.output + c * ho * wo
                 let src2: UnsafeMutablePointer<Float>
                 let rowStride: Int
@@ -152,7 +161,7 @@ public enum GenericWindow<I: SIMDISA> {
         let nv = (wo + w - 1) / w
         let jobs = ho * nv
         for c in a.channelRange {
-            let src = a.input + c * height * width
+            let src = a.plane(c)
             let dst = a.output + c * ho * wo
             for y in 0..<height { (plane + (y + p) * wp + p).update(from: src + y * width, count: width) }
             let wts = weights + c * k * k
@@ -219,7 +228,7 @@ public enum GenericWindow<I: SIMDISA> {
         row.update(repeating: fill, count: rowLen)
         let line = row + p
         for c in a.channelRange {
-            let src = a.input + c * g.height * width
+            let src = a.plane(c)
             let dst = a.output + c * ho * wo
             for oy in 0..<ho {
                 let y0 = Swift.max(0, oy * s - p), y1 = Swift.min(g.height, oy * s - p + k)
