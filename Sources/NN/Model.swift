@@ -29,6 +29,8 @@ public final class Model: @unchecked Sendable {
     private var _threads: Int
     private let steps: [(KernelSet, Int) -> Void]
     private let buffers: [UnsafeMutablePointer<Float>]
+    /// Channel-plane pointer tables of convolutions that read views.
+    private let tables: [UnsafeMutablePointer<UnsafePointer<Float>>]
     private let inputPointer: UnsafeMutablePointer<Float>
     /// Identity normalization and only convolutions reading the input: those read the
     /// caller's buffer through `callerInput` during a pass, and the input is not copied.
@@ -62,7 +64,10 @@ public final class Model: @unchecked Sendable {
         // Storage: one buffer per computed value; slices and folded layers alias; layers
         // that feed only a concat (or a concat + channel shuffle) write straight into its
         // buffer at their channel offset (a convolution also with a channel stride).
-        let plan = Model.planConcats(nodes, outputs: outputIDs)
+        // Concats, shuffles and slices whose readers all take channel-plane views are never
+        // copied: their consumers read the planes where the producers left them.
+        let virtual = Model.planViews(nodes, outputs: outputIDs)
+        let plan = Model.planConcats(nodes, outputs: outputIDs, virtual: virtual)
         var pointer = [UnsafeMutablePointer<Float>?](repeating: nil, count: nodes.count)
         var buffers: [UnsafeMutablePointer<Float>] = []
         func allocate(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -79,6 +84,26 @@ public final class Model: @unchecked Sendable {
         }
         var steps: [(KernelSet, Int) -> Void] = []
         var layers: [Layer] = []
+        // Channel-plane pointers of views, and the float distance between channel planes of
+        // computed values (a layer placed into a shuffled concat writes with a channel step).
+        var viewPlanes = [[UnsafePointer<Float>]?](repeating: nil, count: nodes.count)
+        var channelStep = [Int?](repeating: nil, count: nodes.count)
+        var tables: [UnsafeMutablePointer<UnsafePointer<Float>>] = []
+        func planes(_ j: Int) -> [UnsafePointer<Float>] {
+            let r = Model.resolve(j, nodes)
+            if let v = viewPlanes[r] { return v }
+            let sh = nodes[r].shape
+            let plane = sh.count == 3 ? sh[1] * sh[2] : 1
+            let base = UnsafePointer(pointer[r]!)
+            let step = channelStep[r] ?? plane
+            return (0..<sh[0]).map { base + $0 * step }
+        }
+        func table(_ p: [UnsafePointer<Float>]) -> UnsafePointer<UnsafePointer<Float>> {
+            let t = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: Swift.max(1, p.count))
+            t.initialize(from: p, count: p.count)
+            tables.append(t)
+            return UnsafePointer(t)
+        }
         let identity = (0..<metadata.inputChannels).allSatisfy { metadata.mean[$0] == 0 && metadata.std[$0] == 1 }
         let inputUsers = nodes.indices.filter { i in
             nodes[i].aliasOf == nil && nodes[i].inputs.contains { Model.resolve($0, nodes) == 0 }
@@ -95,6 +120,23 @@ public final class Model: @unchecked Sendable {
         for (i, node) in nodes.enumerated() {
             if let a = node.aliasOf { pointer[i] = pointer[Model.resolve(a, nodes)]; continue }
             if fusedConvs.contains(i) { continue }  // runs inside the max pool after it
+            if virtual.contains(i) {
+                switch node.kind {
+                case .concat:
+                    viewPlanes[i] = node.inputs.flatMap { planes($0) }
+                case .channelShuffle(let groups):
+                    let src = planes(node.inputs[0])
+                    let per = src.count / groups
+                    var out = src
+                    for g in 0..<groups { for j in 0..<per { out[j * groups + g] = src[g * per + j] } }
+                    viewPlanes[i] = out
+                case .sliceChannels(let start, let end):
+                    viewPlanes[i] = Array(planes(node.inputs[0])[start..<end])
+                default:
+                    break
+                }
+                continue
+            }
             let ins = node.inputs.map { UnsafePointer(pointer[Model.resolve($0, nodes)] ?? UnsafeMutablePointer(bitPattern: 16)!) }
             let inShapes = node.inputs.map { nodes[Model.resolve($0, nodes)].shape }
             var flops = 0
@@ -120,6 +162,7 @@ public final class Model: @unchecked Sendable {
                 out = buffer(place.target) + place.start * plane
                 channelStride = place.step * plane
                 pointer[i] = out
+                channelStep[i] = channelStride
             } else if plan.skipped.contains(i) {
                 continue  // a concat whose parts land in the channel shuffle after it
             } else {
@@ -131,7 +174,10 @@ public final class Model: @unchecked Sendable {
                 let conv = Conv2D(weights: w, bias: b, geometry: geometry, activation: act)
                 flops = conv.flops
                 let ldc: Int? = channelStride == plane ? nil : channelStride
-                if direct && inputUsers.contains(i) {
+                if virtual.contains(Model.resolve(node.inputs[0], nodes)) {
+                    let view = table(planes(node.inputs[0]))
+                    steps.append { k, t in conv.run(inputPlanes: view, output: out, kernels: k, threads: t, outputChannelStride: ldc) }
+                } else if direct && inputUsers.contains(i) {
                     steps.append { k, t in
                         conv.run(input: slot.pointer ?? ins[0], output: out, kernels: k, threads: t, outputChannelStride: ldc)
                     }
@@ -176,16 +222,26 @@ public final class Model: @unchecked Sendable {
             case .concat, .channelShuffle:
                 // Copies the parts that were not written in place, each channel to its slot.
                 let copies = plan.copies[i] ?? []
-                let resolved = copies.map { (UnsafePointer(pointer[$0.source]!), $0.channels, $0.map) }
+                let resolved = copies.map { (planes($0.source), $0.channels, $0.map) }
                 if case .channelShuffle(let groups) = node.kind, plan.copies[i] == nil {
                     let s = node.shape
-                    steps.append { _, _ in
-                        Layout.channelShuffle(input: ins[0], channels: s[0], groups: groups, planeSize: s[1] * s[2], output: out)
+                    if virtual.contains(Model.resolve(node.inputs[0], nodes)) {
+                        let src = planes(node.inputs[0])
+                        let per = s[0] / groups
+                        steps.append { _, _ in
+                            for g in 0..<groups {
+                                for j in 0..<per { (out + (j * groups + g) * plane).update(from: src[g * per + j], count: plane) }
+                            }
+                        }
+                    } else {
+                        steps.append { _, _ in
+                            Layout.channelShuffle(input: ins[0], channels: s[0], groups: groups, planeSize: s[1] * s[2], output: out)
+                        }
                     }
                 } else {
                     steps.append { _, _ in
                         for (src, channels, map) in resolved {
-                            for c in 0..<channels { (out + map(c) * plane).update(from: src + c * plane, count: plane) }
+                            for c in 0..<channels { (out + map(c) * plane).update(from: src[c], count: plane) }
                         }
                     }
                 }
@@ -207,6 +263,7 @@ public final class Model: @unchecked Sendable {
         self.steps = steps
         self.layers = layers
         self.buffers = buffers
+        self.tables = tables
         self.inputPointer = pointer[0]!
         self.readsCallerInput = direct
         self.outputs = metadata.outputs.map { name in
@@ -215,7 +272,10 @@ public final class Model: @unchecked Sendable {
         }
     }
 
-    deinit { for b in buffers { b.deallocate() } }
+    deinit {
+        for b in buffers { b.deallocate() }
+        for t in tables { t.deallocate() }
+    }
 
     /// Switches the kernel path (e.g. `--kernels`); throws if this CPU cannot run it.
     public func setKernels(_ path: KernelPath) throws {
@@ -292,20 +352,51 @@ public final class Model: @unchecked Sendable {
     /// Decides which layers write straight into a concat's buffer. A concat whose only
     /// consumer is a channel shuffle is merged into it: each part's channel q lands at the
     /// shuffled slot, so a part inside one shuffle group has a constant channel step.
-    static func planConcats(_ nodes: [Node], outputs: Set<Int>) -> ConcatPlan {
+    /// Concat, channel-shuffle and slice layers that need no buffer: not outputs, and every
+    /// consumer reads channel-plane views (pointwise or depthwise convolutions, concats and
+    /// shuffles, which copy from views, or slices that are views themselves).
+    static func planViews(_ nodes: [Node], outputs: Set<Int>) -> Set<Int> {
+        var consumersOf = [[Int]](repeating: [], count: nodes.count)
+        for (i, n) in nodes.enumerated() where n.aliasOf == nil {
+            for j in n.inputs { consumersOf[resolve(j, nodes)].append(i) }
+        }
+        // Outputs by resolved index (an output may be a folded layer's name).
+        let outs = Set(outputs.map { resolve($0, nodes) })
+        var view = Set<Int>()
+        for i in nodes.indices.reversed() where nodes[i].aliasOf == nil && !outs.contains(i) {
+            switch nodes[i].kind {
+            case .concat, .channelShuffle, .sliceChannels: break
+            default: continue
+            }
+            guard nodes[i].shape.count == 3, !consumersOf[i].isEmpty else { continue }
+            let ok = consumersOf[i].allSatisfy { j in
+                switch nodes[j].kind {
+                case .conv(_, _, let g, _): return Conv2D.readsPlanesInPlace(g)
+                case .concat, .channelShuffle: return true
+                case .sliceChannels: return view.contains(j)
+                default: return false
+                }
+            }
+            if ok { view.insert(i) }
+        }
+        return view
+    }
+
+    static func planConcats(_ nodes: [Node], outputs: Set<Int>, virtual: Set<Int> = []) -> ConcatPlan {
         var plan = ConcatPlan()
         var consumersOf = [[Int]](repeating: [], count: nodes.count)
         for (i, n) in nodes.enumerated() where n.aliasOf == nil {
             for j in n.inputs { consumersOf[j].append(i) }
         }
         for (ci, c) in nodes.enumerated() {
-            guard c.aliasOf == nil, case .concat = c.kind else { continue }
+            guard c.aliasOf == nil, case .concat = c.kind, !virtual.contains(ci) else { continue }
             var target = ci
             var map: (Int) -> Int = { $0 }
             var groupSize = Int.max
             var step = 1
             if c.consumers == 1, !outputs.contains(ci), consumersOf[ci].count == 1,
-               case .channelShuffle(let g) = nodes[consumersOf[ci][0]].kind, nodes[consumersOf[ci][0]].aliasOf == nil {
+               case .channelShuffle(let g) = nodes[consumersOf[ci][0]].kind, nodes[consumersOf[ci][0]].aliasOf == nil,
+               !virtual.contains(consumersOf[ci][0]) {
                 target = consumersOf[ci][0]
                 let per = c.shape[0] / g
                 map = { q in (q % per) * g + q / per }
@@ -323,6 +414,7 @@ public final class Model: @unchecked Sendable {
                 var placed = false
                 let computed: Bool
                 switch nodes[r].kind {
+                case _ where virtual.contains(r): computed = false
                 case .input, .sliceChannels, .flatten, .concat: computed = false
                 case .conv: computed = true
                 default: computed = step == 1
