@@ -138,19 +138,23 @@ public enum GenericWindow<I: SIMDISA> {
     /// maps. `buf` holds `windowScratchCount` floats.
     @inlinable
     static func depthwiseS2(_ a: WindowArgs, _ weights: UnsafePointer<Float>, _ buf: UnsafeMutablePointer<Float>) {
-        switch a.activation {
-        case .none: depthwiseS2(NoActivation.self, a, weights, buf)
-        case .relu: depthwiseS2(ReLUActivation.self, a, weights, buf)
-        default: depthwiseS2(AnyActivation.self, a, weights, buf)
+        switch (a.activation, a.geometry.kernel) {
+        case (.none, 3): depthwiseS2(NoActivation.self, WindowSize3.self, a, weights, buf)
+        case (.none, 5): depthwiseS2(NoActivation.self, WindowSize5.self, a, weights, buf)
+        case (.none, _): depthwiseS2(NoActivation.self, WindowSizeAny.self, a, weights, buf)
+        case (.relu, 3): depthwiseS2(ReLUActivation.self, WindowSize3.self, a, weights, buf)
+        case (.relu, _): depthwiseS2(ReLUActivation.self, WindowSizeAny.self, a, weights, buf)
+        default: depthwiseS2(AnyActivation.self, WindowSizeAny.self, a, weights, buf)
         }
     }
 
     @inlinable
-    static func depthwiseS2<E: Epilogue>(_ e: E.Type, _ a: WindowArgs, _ weights: UnsafePointer<Float>,
-                                         _ buf: UnsafeMutablePointer<Float>) {
+    static func depthwiseS2<E: Epilogue, K: WindowSize>(_ e: E.Type, _ kt: K.Type, _ a: WindowArgs,
+                                                        _ weights: UnsafePointer<Float>, _ buf: UnsafeMutablePointer<Float>) {
         let g = a.geometry
         let w = V.scalarCount
-        let k = g.kernel, p = g.padding, width = g.width, height = g.height
+        let k = K.k > 0 ? K.k : g.kernel
+        let p = g.padding, width = g.width, height = g.height
         let ho = g.outHeight, wo = g.outWidth
         let act = a.activation
         // Padded rows reach every tap of the last vector plus its 2w-float load.
@@ -333,18 +337,20 @@ public enum GenericWindow<I: SIMDISA> {
     @inlinable @inline(__always)
     static func convK<E: Epilogue>(_ e: E.Type, _ t: Taps, _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int,
                                    _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation, k: Int, s: Int) {
+        // Kernel sizes as types: inside the specialized loops k is a constant, so the tap
+        // loops unroll (a plain `k: 3` argument did not survive into the non-inlined body).
         switch (k, s) {
-        case (3, 1): conv(E.self, t, dst, ho, wo, wts, bias, act, k: 3, s: 1)
-        case (3, 2): conv(E.self, t, dst, ho, wo, wts, bias, act, k: 3, s: 2)
-        case (5, 1): conv(E.self, t, dst, ho, wo, wts, bias, act, k: 5, s: 1)
-        case (5, 2): conv(E.self, t, dst, ho, wo, wts, bias, act, k: 5, s: 2)
-        default: conv(E.self, t, dst, ho, wo, wts, bias, act, k: k, s: s)
+        case (3, 1): conv(E.self, WindowSize3.self, t, dst, ho, wo, wts, bias, act, k: 3, s: 1)
+        case (5, 1): conv(E.self, WindowSize5.self, t, dst, ho, wo, wts, bias, act, k: 5, s: 1)
+        default: conv(E.self, WindowSizeAny.self, t, dst, ho, wo, wts, bias, act, k: k, s: s)
         }
     }
 
     @inlinable @inline(__always)
-    static func conv<E: Epilogue>(_ e: E.Type, _ t: Taps, _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int,
-                     _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation, k: Int, s: Int) {
+    static func conv<E: Epilogue, K: WindowSize>(_ e: E.Type, _ kt: K.Type, _ t: Taps, _ dst: UnsafeMutablePointer<Float>,
+                     _ ho: Int, _ wo: Int, _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation,
+                     k kDyn: Int, s: Int) {
+        let k = K.k > 0 ? K.k : kDyn
         let w = V.scalarCount
         var oy = 0
         // Stride 1: two output rows at once share k − 1 input rows, and their 8 accumulator
@@ -377,8 +383,8 @@ public enum GenericWindow<I: SIMDISA> {
                 vstore(E.apply(I.self, b2, act), outB + ox + 2 * w); vstore(E.apply(I.self, b3, act), outB + ox + 3 * w)
                 ox += 4 * w
             }
-            if ox < wo { convRowTail(E.self, t, outA, oy, ox, wo, wts, bias, act, k: k, s: 1)
-                         convRowTail(E.self, t, outB, oy + 1, ox, wo, wts, bias, act, k: k, s: 1) }
+            if ox < wo { convRowTail(E.self, K.self, t, outA, oy, ox, wo, wts, bias, act, k: k, s: 1)
+                         convRowTail(E.self, K.self, t, outB, oy + 1, ox, wo, wts, bias, act, k: k, s: 1) }
             oy += 2
         }
         while oy < ho {
@@ -402,16 +408,18 @@ public enum GenericWindow<I: SIMDISA> {
                 vstore(E.apply(I.self, a3, act), out + ox + 3 * w)
                 ox += 4 * w
             }
-            convRowTail(E.self, t, out, oy, ox, wo, wts, bias, act, k: k, s: s)
+            convRowTail(E.self, K.self, t, out, oy, ox, wo, wts, bias, act, k: k, s: s)
             oy += 1
         }
     }
 
     /// Columns `ox..<wo` of output row `oy`: one vector at a time, then scalars.
     @inlinable @inline(__always)
-    static func convRowTail<E: Epilogue>(_ e: E.Type, _ t: Taps, _ out: UnsafeMutablePointer<Float>, _ oy: Int,
+    static func convRowTail<E: Epilogue, K: WindowSize>(_ e: E.Type, _ kt: K.Type, _ t: Taps,
+                                         _ out: UnsafeMutablePointer<Float>, _ oy: Int,
                                          _ ox0: Int, _ wo: Int, _ wts: UnsafePointer<Float>, _ bias: Float,
-                                         _ act: Activation, k: Int, s: Int) {
+                                         _ act: Activation, k kDyn: Int, s: Int) {
+        let k = K.k > 0 ? K.k : kDyn
         let w = V.scalarCount
         var ox = ox0
         while s <= 2 && ox + w <= wo {
@@ -434,3 +442,12 @@ public enum GenericWindow<I: SIMDISA> {
         }
     }
 }
+
+/// A window's kernel side as a type, so specialized loops see it as a constant.
+public protocol WindowSize { static var k: Int { get } }
+/// 3×3 windows.
+public enum WindowSize3: WindowSize { @inlinable public static var k: Int { 3 } }
+/// 5×5 windows.
+public enum WindowSize5: WindowSize { @inlinable public static var k: Int { 5 } }
+/// Any side, given at run time.
+public enum WindowSizeAny: WindowSize { @inlinable public static var k: Int { 0 } }
