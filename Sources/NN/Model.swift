@@ -68,17 +68,18 @@ public final class Model: @unchecked Sendable {
         // copied: their consumers read the planes where the producers left them.
         let virtual = Model.planViews(nodes, outputs: outputIDs)
         let plan = Model.planConcats(nodes, outputs: outputIDs, virtual: virtual)
+        // (A pool placed into a shuffled concat keeps its own step: the fused op writes planes.)
+        let fusedPools = Model.planConvMaxPools(nodes).filter { plan.placement[$0.key].map { $0.step == 1 } ?? true }
+        let fusedConvs = Set(fusedPools.values)
+        // Buffers are shared between values whose lifetimes do not overlap, so a layer's
+        // output usually lands in memory that is still in cache.
+        let memory = Model.planMemory(nodes, outputs: outputIDs, virtual: virtual, plan: plan,
+                                      fusedPools: fusedPools)
         var pointer = [UnsafeMutablePointer<Float>?](repeating: nil, count: nodes.count)
-        var buffers: [UnsafeMutablePointer<Float>] = []
-        func allocate(_ n: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
-            p.initialize(repeating: 0, count: n)
-            buffers.append(p)
-            return p
-        }
+        let buffers = memory.blocks
         func buffer(_ i: Int) -> UnsafeMutablePointer<Float> {
             if let p = pointer[i] { return p }
-            let p = allocate(nodes[i].elementCount)
+            let p = memory.pointer[i]!
             pointer[i] = p
             return p
         }
@@ -114,9 +115,6 @@ public final class Model: @unchecked Sendable {
                 return false
             }
         let slot = callerInput
-        // (A pool placed into a shuffled concat keeps its own step: the fused op writes planes.)
-        let fusedPools = Model.planConvMaxPools(nodes).filter { plan.placement[$0.key].map { $0.step == 1 } ?? true }
-        let fusedConvs = Set(fusedPools.values)
         for (i, node) in nodes.enumerated() {
             if let a = node.aliasOf { pointer[i] = pointer[Model.resolve(a, nodes)]; continue }
             if fusedConvs.contains(i) { continue }  // runs inside the max pool after it
@@ -142,7 +140,7 @@ public final class Model: @unchecked Sendable {
             var flops = 0
             switch node.kind {
             case .input:
-                pointer[i] = allocate(node.elementCount)
+                pointer[i] = buffer(i)
                 continue
             case .sliceChannels(let start, _):
                 let s = inShapes[0]
@@ -435,6 +433,74 @@ public final class Model: @unchecked Sendable {
             plan.copies[target] = copies
         }
         return plan
+    }
+
+    struct MemoryPlan {
+        /// Buffer owner → its memory (owners: computed values, concat targets, the input).
+        var pointer: [Int: UnsafeMutablePointer<Float>] = [:]
+        /// The allocations, each shared by owners with disjoint lifetimes.
+        var blocks: [UnsafeMutablePointer<Float>] = []
+    }
+
+    /// Gives every buffer owner memory, reusing a block once every reader of its previous
+    /// owner has run (a step never writes into a block it reads: lifetimes are closed
+    /// intervals from the first write to the last read). Outputs and the input keep theirs.
+    static func planMemory(_ nodes: [Node], outputs: Set<Int>, virtual: Set<Int>, plan: ConcatPlan,
+                           fusedPools: [Int: Int]) -> MemoryPlan {
+        let fusedConvs = Set(fusedPools.values)
+        func owner(_ r: Int) -> Int? {
+            if virtual.contains(r) || fusedConvs.contains(r) || plan.skipped.contains(r) { return nil }
+            switch nodes[r].kind {
+            case .sliceChannels, .flatten: return owner(resolve(nodes[r].inputs[0], nodes))
+            default: break
+            }
+            return plan.placement[r]?.target ?? r
+        }
+        func reads(_ x: Int) -> [Int] {
+            let r = resolve(x, nodes)
+            if virtual.contains(r) || plan.skipped.contains(r) { return nodes[r].inputs.flatMap { reads($0) } }
+            return owner(r).map { [$0] } ?? []
+        }
+        var first: [Int: Int] = [:], last: [Int: Int] = [:]
+        func use(_ b: Int, at t: Int, write: Bool) {
+            if write { first[b] = Swift.min(first[b] ?? t, t) }
+            last[b] = Swift.max(last[b] ?? t, t)
+        }
+        for (j, n) in nodes.enumerated() where n.aliasOf == nil {
+            if virtual.contains(j) || fusedConvs.contains(j) || plan.skipped.contains(j) { continue }
+            switch n.kind {
+            case .sliceChannels, .flatten: continue
+            case .input: use(j, at: -1, write: true); last[j] = Int.max; continue
+            default: break
+            }
+            var inputs = n.inputs
+            if let r = fusedPools[j] { inputs = nodes[r].inputs }
+            for x in inputs { for b in reads(x) { use(b, at: j, write: false) } }
+            for c in plan.copies[j] ?? [] { for b in reads(c.source) { use(b, at: j, write: false) } }
+            if let b = owner(j) { use(b, at: j, write: true) }
+        }
+        for o in outputs { for b in reads(o) { last[b] = Int.max } }
+        var result = MemoryPlan()
+        var free: [(pointer: UnsafeMutablePointer<Float>, capacity: Int, busyUntil: Int)] = []
+        for (b, start) in first.sorted(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
+            let size = Swift.max(1, nodes[b].elementCount)
+            let end = last[b] ?? start
+            var best: Int? = nil
+            for (k, blk) in free.enumerated() where blk.busyUntil < start && blk.capacity >= size {
+                if best == nil || blk.capacity < free[best!].capacity { best = k }
+            }
+            if let k = best {
+                free[k].busyUntil = end
+                result.pointer[b] = free[k].pointer
+            } else {
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: size)
+                p.initialize(repeating: 0, count: size)
+                result.blocks.append(p)
+                free.append((p, size, end))
+                result.pointer[b] = p
+            }
+        }
+        return result
     }
 
     /// Max pools whose input is a direct few-channel convolution (the stem) used by nothing
