@@ -12,6 +12,9 @@ public struct KernelSet: @unchecked Sendable {
     public let softmax: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
     /// One output row of max pooling over padded input rows (see `MaxPoolRowsArgs`).
     public let maxPoolRows: (MaxPoolRowsArgs) -> Void
+    /// `(line, width, padding, even, odd, count)`: `even[t] = line[2t − padding]`,
+    /// `odd[t] = line[2t + 1 − padding]` for t < count, zero outside the line.
+    public let splitEvenOdd: (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
 
     public init(path: KernelPath, vectorWidth: Int,
                 gemm: @escaping (GemmArgs) -> Void,
@@ -20,10 +23,13 @@ public struct KernelSet: @unchecked Sendable {
                 add: @escaping (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Activation) -> Void,
                 globalAveragePool: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void,
                 softmax: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void,
-                maxPoolRows: @escaping (MaxPoolRowsArgs) -> Void) {
+                maxPoolRows: @escaping (MaxPoolRowsArgs) -> Void,
+                splitEvenOdd: @escaping (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>,
+                                         UnsafeMutablePointer<Float>, Int) -> Void) {
         self.path = path; self.vectorWidth = vectorWidth; self.gemm = gemm; self.window = window
         self.activate = activate; self.add = add; self.globalAveragePool = globalAveragePool
         self.softmax = softmax; self.maxPoolRows = maxPoolRows
+        self.splitEvenOdd = splitEvenOdd
     }
 
     /// The table of the generic SIMD kernels instantiated for `isa`. Call this from a module
@@ -37,7 +43,8 @@ public struct KernelSet: @unchecked Sendable {
                   add: { GenericElementwise<I>.add($0, $1, $2, $3, $4) },
                   globalAveragePool: { GenericElementwise<I>.globalAveragePool($0, $1, $2, $3) },
                   softmax: { GenericElementwise<I>.softmax($0, $1, $2, $3) },
-                  maxPoolRows: { GenericMaxRows<I>.run($0) })
+                  maxPoolRows: { GenericMaxRows<I>.run($0) },
+                  splitEvenOdd: { GenericMaxRows<I>.splitEvenOdd($0, width: $1, padding: $2, even: $3, odd: $4, count: $5) })
     }
 
     /// Portable SIMD (4-wide, no FMA), built without target flags.
@@ -65,7 +72,14 @@ public struct KernelSet: @unchecked Sendable {
         add: { Reference.add($0, $1, count: $3, activation: $4, output: $2) },
         globalAveragePool: { Reference.globalAveragePool(input: $0, channels: $2, planeSize: $3, output: $1) },
         softmax: { Reference.softmax(input: $0, channels: $2, planeSize: $3, output: $1) },
-        maxPoolRows: { Reference.maxPoolRows($0) })
+        maxPoolRows: { Reference.maxPoolRows($0) },
+        splitEvenOdd: { line, width, p, even, odd, count in
+            for t in 0..<count {
+                let e = 2 * t - p, o = e + 1
+                even[t] = e >= 0 && e < width ? line[e] : 0
+                odd[t] = o >= 0 && o < width ? line[o] : 0
+            }
+        })
 }
 
 /// The window job (depthwise conv or pooling) with the reference loops.

@@ -196,37 +196,40 @@ public final class Conv2D {
     /// Floats of one split row: output columns + taps reach + two vectors of 16 of slack.
     static func directRowLength(_ g: ConvGeometry) -> Int { g.outWidth + g.kernel / 2 + 2 * 16 + 8 }
 
-    /// Work space of one chunk of the direct convolution: split rows, then the pointer table.
+    /// Work space of one chunk of the direct convolution: a ring of `k` split input rows per
+    /// channel (row iy in slot iy mod k, so the rows that consecutive output rows share are
+    /// split once), a zero row for taps above or below the image, the pointer table, and
+    /// which input row each slot holds.
     private struct DirectScratch {
         let split: UnsafeMutablePointer<Float>
+        let zero: UnsafeMutablePointer<Float>
         let table: UnsafeMutablePointer<UnsafePointer<Float>>
+        let slotRow: UnsafeMutablePointer<Int>
         /// Floats one chunk needs.
         static func count(_ g: ConvGeometry) -> Int {
             let kDim = g.inChannels * g.kernel * g.kernel
             let ptrFloats = (kDim * MemoryLayout<UnsafePointer<Float>>.stride + 3) / 4
-            return g.inChannels * g.kernel * 2 * Conv2D.directRowLength(g) + ptrFloats + 16
+            let slotFloats = (g.inChannels * g.kernel * MemoryLayout<Int>.stride + 3) / 4
+            return (g.inChannels * g.kernel + 1) * 2 * Conv2D.directRowLength(g) + ptrFloats + slotFloats + 32
         }
-        /// Lays the chunk out at `base` and fills the table: tap (c, ky, kx) reads split row
-        /// (c, ky, kx & 1) at offset kx >> 1.
+        /// Lays the chunk out at `base`; every slot starts empty.
         init(_ g: ConvGeometry, at base: UnsafeMutablePointer<Float>) {
             let k = g.kernel, rowLen = Conv2D.directRowLength(g)
             let kDim = g.inChannels * k * k
             split = base
-            let tableRaw = UnsafeMutableRawPointer(base + g.inChannels * k * 2 * rowLen + 8)
-                .alignedUp(for: UnsafePointer<Float>.self)
+            zero = base + g.inChannels * k * 2 * rowLen
+            zero.update(repeating: 0, count: 2 * rowLen)
+            let tableRaw = UnsafeMutableRawPointer(zero + 2 * rowLen + 8).alignedUp(for: UnsafePointer<Float>.self)
             table = tableRaw.bindMemory(to: UnsafePointer<Float>.self, capacity: kDim)
-            for c in 0..<g.inChannels {
-                for ky in 0..<k {
-                    for kx in 0..<k {
-                        let r = split + ((c * k + ky) * 2 + (kx & 1)) * rowLen + (kx >> 1)
-                        table[(c * k + ky) * k + kx] = UnsafePointer(r)
-                    }
-                }
-            }
+            let slotRaw = UnsafeMutableRawPointer(table + kDim).alignedUp(for: Int.self)
+            slotRow = slotRaw.bindMemory(to: Int.self, capacity: g.inChannels * k)
+            slotRow.update(repeating: Int.min, count: g.inChannels * k)
         }
     }
 
     /// Output row `oy` of the direct convolution into `dst` (channel c at `dst + c·ldc`).
+    /// Tap (c, ky, kx) reads the even or odd half (kx & 1) of input row (c, 2·oy + ky − p)
+    /// at offset kx >> 1.
     private func directRow(_ oy: Int, input: UnsafePointer<Float>, _ ws: DirectScratch, a: UnsafePointer<Float>,
                            bias: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, ldc: Int, kernels: KernelSet) {
         let g = geometry, k = g.kernel
@@ -234,13 +237,18 @@ public final class Conv2D {
         for c in 0..<g.inChannels {
             for ky in 0..<k {
                 let iy = oy * 2 + ky - g.padding
-                let even = ws.split + (c * k + ky) * 2 * rowLen, odd = even + rowLen
-                if iy < 0 || iy >= g.height {
-                    even.update(repeating: 0, count: 2 * rowLen)
-                    continue
+                var even = UnsafePointer(ws.zero)
+                if iy >= 0 && iy < g.height {
+                    let slot = c * k + iy % k
+                    let e = ws.split + slot * 2 * rowLen
+                    if ws.slotRow[slot] != iy {
+                        kernels.splitEvenOdd(input + (c * g.height + iy) * g.width, g.width, g.padding,
+                                             e, e + rowLen, rowLen)
+                        ws.slotRow[slot] = iy
+                    }
+                    even = UnsafePointer(e)
                 }
-                splitRowEvenOdd(input + (c * g.height + iy) * g.width, width: g.width,
-                                padding: g.padding, even: even, odd: odd, count: rowLen)
+                for kx in 0..<k { ws.table[(c * k + ky) * k + kx] = even + (kx & 1) * rowLen + (kx >> 1) }
             }
         }
         kernels.gemm(GemmArgs(m: g.outChannels, k: g.inChannels * k * k, a: a, bias: bias,

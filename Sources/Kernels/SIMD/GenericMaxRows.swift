@@ -102,4 +102,29 @@ public enum GenericMaxRows<I: SIMDISA> {
             }
         }
     }
+
+    /// `even[t] = line[2t − p]`, `odd[t] = line[2t + 1 − p]`, zero outside the line: whole
+    /// vectors with even-column loads, scalars at the ends.
+    @inlinable
+    public static func splitEvenOdd(_ line: UnsafePointer<Float>, width: Int, padding p: Int,
+                                    even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>, count: Int) {
+        half(even, shift: -p)
+        half(odd, shift: 1 - p)
+        @inline(__always)
+        func half(_ dst: UnsafeMutablePointer<Float>, shift: Int) {
+            let w = V.scalarCount
+            // Column 2t + shift; t in lo..<hi is inside the line.
+            let lo = Swift.min(count, Swift.max(0, (1 - shift) / 2))
+            let hi = Swift.max(lo, Swift.min(count, (width - shift + 1) / 2))
+            if lo > 0 { dst.update(repeating: 0, count: lo) }
+            var t = lo
+            // The 2w floats a load reads end inside the line.
+            while t + w <= hi && 2 * t + shift + 2 * w <= width {
+                vstore(I.loadEven(line + 2 * t + shift), dst + t)
+                t += w
+            }
+            while t < hi { dst[t] = line[2 * t + shift]; t += 1 }
+            if hi < count { (dst + hi).update(repeating: 0, count: count - hi) }
+        }
+    }
 }
