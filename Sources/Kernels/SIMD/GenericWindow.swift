@@ -170,14 +170,19 @@ public enum GenericWindow<I: SIMDISA> {
             for y in 0..<height { (plane + (y + p) * wp + p).update(from: src + y * width, count: width) }
             let wts = weights + c * k * k
             let bias = a.bias?[c] ?? 0
-            var j = 0
+            // Jobs in order (row oy, vector v), advanced by counting: no division per job.
+            var j = 0, oy = 0, v = 0
             while j < jobs {
                 let n = Swift.min(4, jobs - j)
-                let o0 = j, o1 = n > 1 ? j + 1 : j, o2 = n > 2 ? j + 2 : j, o3 = n > 3 ? j + 3 : j
-                @inline(__always) func base(_ job: Int) -> UnsafePointer<Float> {
-                    UnsafePointer(plane + 2 * (job / nv) * wp + 2 * (job % nv) * w)
+                var ys = (oy, oy, oy, oy), vs = (v, v, v, v)
+                @inline(__always) func step(_ y: inout Int, _ x: inout Int) { x += 1; if x == nv { x = 0; y += 1 } }
+                if n > 1 { ys.1 = ys.0; vs.1 = vs.0; step(&ys.1, &vs.1) }
+                if n > 2 { ys.2 = ys.1; vs.2 = vs.1; step(&ys.2, &vs.2) }
+                if n > 3 { ys.3 = ys.2; vs.3 = vs.2; step(&ys.3, &vs.3) }
+                @inline(__always) func base(_ y: Int, _ x: Int) -> UnsafePointer<Float> {
+                    UnsafePointer(plane + 2 * y * wp + 2 * x * w)
                 }
-                let b0 = base(o0), b1 = base(o1), b2 = base(o2), b3 = base(o3)
+                let b0 = base(ys.0, vs.0), b1 = base(ys.1, vs.1), b2 = base(ys.2, vs.2), b3 = base(ys.3, vs.3)
                 var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0
                 for ky in 0..<k {
                     let r = ky * wp
@@ -190,20 +195,22 @@ public enum GenericWindow<I: SIMDISA> {
                         a3 = I.fma(a3, wv, I.loadEvenPermuted(b3 + t))
                     }
                 }
-                @inline(__always) func put(_ acc: V, _ job: Int) {
-                    let oy = job / nv, ox = (job % nv) * w
-                    let v = E.apply(I.self, I.unpermute(acc), act)
+                @inline(__always) func put(_ acc: V, _ y: Int, _ x: Int) {
+                    let ox = x * w
+                    let out = E.apply(I.self, I.unpermute(acc), act)
                     if ox + w <= wo {
-                        vstore(v, dst + oy * wo + ox)
+                        vstore(out, dst + y * wo + ox)
                     } else {
-                        vstore(v, tmp)
-                        (dst + oy * wo + ox).update(from: tmp, count: wo - ox)
+                        vstore(out, tmp)
+                        (dst + y * wo + ox).update(from: tmp, count: wo - ox)
                     }
                 }
-                put(a0, o0)
-                if n > 1 { put(a1, o1) }
-                if n > 2 { put(a2, o2) }
-                if n > 3 { put(a3, o3) }
+                put(a0, ys.0, vs.0)
+                if n > 1 { put(a1, ys.1, vs.1) }
+                if n > 2 { put(a2, ys.2, vs.2) }
+                if n > 3 { put(a3, ys.3, vs.3) }
+                oy = ys.3; v = vs.3
+                if n == 4 { step(&oy, &v) }
                 j += n
             }
         }
