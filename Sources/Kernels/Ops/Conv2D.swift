@@ -397,27 +397,3 @@ public final class Conv2D {
         }
     }
 }
-
-/// `even[t] = line[2t − padding]`, `odd[t] = line[2t + 1 − padding]`, zero outside the line.
-@usableFromInline
-func splitRowEvenOdd(_ line: UnsafePointer<Float>, width: Int, padding p: Int,
-                     even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>, count: Int) {
-    half(even, shift: -p)
-    half(odd, shift: 1 - p)
-    @inline(__always)
-    func half(_ dst: UnsafeMutablePointer<Float>, shift: Int) {
-        // Column 2t + shift; t in lo..<hi is inside the line.
-        let lo = Swift.min(count, Swift.max(0, (1 - shift) / 2))
-        let hi = Swift.max(lo, Swift.min(count, (width - shift + 1) / 2))
-        if lo > 0 { dst.update(repeating: 0, count: lo) }
-        var t = lo
-        // 4 at a time from 8 loaded; the last load ends inside the line.
-        while t + 4 <= hi && 2 * t + shift + 8 <= width {
-            let v = UnsafeRawPointer(line + 2 * t + shift).loadUnaligned(as: SIMD8<Float>.self).evenHalf
-            UnsafeMutableRawPointer(dst + t).storeBytes(of: v, as: SIMD4<Float>.self)
-            t += 4
-        }
-        while t < hi { dst[t] = line[2 * t + shift]; t += 1 }
-        if hi < count { (dst + hi).update(repeating: 0, count: count - hi) }
-    }
-}

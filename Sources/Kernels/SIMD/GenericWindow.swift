@@ -35,15 +35,15 @@ public struct WindowArgs {
 public func windowScratchCount(_ g: ConvGeometry) -> Int {
     let wp = g.width + 2 * g.padding + 4 * 16 + 8
     let hp = g.height + 2 * g.padding
-    // Stride 2: the padded plane and one vector.
-    return hp * wp + Swift.max(g.outWidth, 16) + (g.stride == 2 ? 2 * hp * ((wp + 1) / 2) : 0)
+    // Depthwise: the padded plane and one vector; pooling: one padded row and a column scale.
+    return hp * wp + Swift.max(g.outWidth, 16)
 }
 
 public enum GenericWindow<I: SIMDISA> {
     public typealias V = I.V
 
-    /// Copies each channel into a padded plane (zeros or −∞), then every output row runs
-    /// 4-vector, 1-vector and scalar loops over the same index, with no border cases.
+    /// Pooling (`poolRows`), stride-2 depthwise (`depthwiseS2`), stride-1 depthwise (below),
+    /// larger strides through the reference loops.
     @inlinable
     public static func run(_ a: WindowArgs) {
         let g = a.geometry
@@ -63,68 +63,39 @@ public enum GenericWindow<I: SIMDISA> {
             }
             return
         }
+        // Stride 1 (pooling and stride 2 returned above): each channel is copied into a
+        // zero-padded plane whose borders stay zero across channels, then every output row
+        // runs 4-vector, 1-vector and scalar loops with no border cases.
+        guard let weights = a.weights else { return }
         let w = V.scalarCount
-        let pad = g.padding, k = g.kernel, s = g.stride
+        let pad = g.padding, k = g.kernel
         let wp = g.width + 2 * pad + 4 * w + 8
         let hp = g.height + 2 * pad
         let ho = g.outHeight, wo = g.outWidth
-        let fill: Float = a.pool == .max ? -.infinity : 0
-        // Stride 2: the padded plane is split into even and odd columns, so every tap is a
-        // contiguous load: column 2·ox + kx is even[ox + kx/2] or odd[ox + kx/2].
-        let wh = (wp + 1) / 2
-        let split = s == 2 ? 2 * hp * wh : 0
         if let scratch = a.scratch {
             body(scratch)
         } else {
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: hp * wp + wo + split) { body($0.baseAddress!) }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: windowScratchCount(g)) { body($0.baseAddress!) }
         }
         func body(_ plane: UnsafeMutablePointer<Float>) {
-            let colScale = plane + hp * wp
-            let halves = colScale + wo
-            if s != 2 { plane.update(repeating: fill, count: hp * wp) }
-            // Average pooling: 1/count factor per output column and row.
-            var includePad = true
-            if case .average(let inc) = a.pool { includePad = inc }
-            func inside(_ o: Int, _ n: Int) -> Int {
-                let lo = o * s - pad
-                return Swift.min(lo + k, n) - Swift.max(lo, 0)
-            }
-            for ox in 0..<wo { colScale[ox] = 1 / Float(includePad ? k : inside(ox, g.width)) }
+            plane.update(repeating: 0, count: hp * wp)
             for c in a.channelRange {
                 let src = a.plane(c)
                 let dst = a.output + c * ho * wo
-                let src2: UnsafeMutablePointer<Float>
-                let rowStride: Int
-                if s == 2 {
-                    // Straight from the input rows into zero-padded even/odd halves (no
-                    // padded copy first), only as wide as the taps reach (wo + k/2) and only
-                    // the rows the outputs use.
-                    let need = Swift.min(wh, wo + k / 2 + 1)
-                    for y in 0..<Swift.min(hp, 2 * (ho - 1) + k) {
-                        let e = halves + y * wh, o = halves + (hp + y) * wh
-                        let iy = y - pad
-                        if iy < 0 || iy >= g.height {
-                            e.update(repeating: 0, count: need); o.update(repeating: 0, count: need)
-                            continue
-                        }
-                        splitRowEvenOdd(src + iy * g.width, width: g.width, padding: pad, even: e, odd: o, count: need)
-                    }
-                    src2 = halves; rowStride = wh
-                } else {
-                    for y in 0..<g.height {
-                        (plane + (y + pad) * wp + pad).update(from: src + y * g.width, count: g.width)
-                    }
-                    src2 = plane; rowStride = wp
+                for y in 0..<g.height {
+                    // Rows are short (32–128 floats): vector copies beat a memmove call per row.
+                    let from = src + y * g.width, to = plane + (y + pad) * wp + pad
+                    var x = 0
+                    while x + w <= g.width { vstore(vload(from + x) as V, to + x); x += w }
+                    while x < g.width { to[x] = from[x]; x += 1 }
                 }
-                let taps = Taps(base: UnsafePointer(src2), rowStride: rowStride, stride: s, oddOffset: hp * wh)
-                if let weights = a.weights {
-                    let wts = weights + c * k * k
-                    let bias = a.bias?[c] ?? 0
-                    switch a.activation {
-                    case .none: convK(NoActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
-                    case .relu: convK(ReLUActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
-                    default: convK(AnyActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: s)
-                    }
+                let taps = Taps(base: UnsafePointer(plane), rowStride: wp, stride: 1, oddOffset: 0)
+                let wts = weights + c * k * k
+                let bias = a.bias?[c] ?? 0
+                switch a.activation {
+                case .none: convK(NoActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: 1)
+                case .relu: convK(ReLUActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: 1)
+                default: convK(AnyActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: 1)
                 }
             }
         }
@@ -167,7 +138,12 @@ public enum GenericWindow<I: SIMDISA> {
         for c in a.channelRange {
             let src = a.plane(c)
             let dst = a.output + c * ho * wo
-            for y in 0..<height { (plane + (y + p) * wp + p).update(from: src + y * width, count: width) }
+            for y in 0..<height {
+                let from = src + y * width, to = plane + (y + p) * wp + p
+                var x = 0
+                while x + w <= width { vstore(vload(from + x) as V, to + x); x += w }
+                while x < width { to[x] = from[x]; x += 1 }
+            }
             let wts = weights + c * k * k
             let bias = a.bias?[c] ?? 0
             // Jobs in order (row oy, vector v), advanced by counting: no division per job.
