@@ -127,15 +127,17 @@ public enum GenericGEMM<I: SIMDISA> {
     }
 
     /// Indirect B (row pointers). Strips of B are packed contiguously first when several
-    /// panels reuse them and the rows are far apart (1×1 convolutions over channel planes
-    /// from different buffers: every k-step would touch a new page); the direct stem's
-    /// split rows sit close together and are read in place.
+    /// panels reuse them and the rows spread over more than 64 KB (1×1 convolutions over
+    /// channel planes, maybe from many buffers: k-steps would touch many pages); the direct
+    /// stem's split rows sit close together and are read in place.
     @inlinable
     static func gemmIndirect<E: Epilogue>(_ g: GemmArgs, _ rows: UnsafePointer<UnsafePointer<Float>>, _ e: E.Type) {
         let r = gemmRowsPerTile
         let nr = 2 * V.scalarCount
         let panels = (g.m + r - 1) / r
-        let pack = panels >= 2 && g.k >= 2 && Swift.abs(rows[1] - rows[0]) >= 1024
+        var lowest = rows[0], highest = rows[0]
+        for kk in 1..<Swift.max(1, g.k) { lowest = Swift.min(lowest, rows[kk]); highest = Swift.max(highest, rows[kk]) }
+        let pack = panels >= 2 && highest - lowest >= 16384
         // A partial last strip is always packed (zero-padded): rows need no slack past the columns.
         withUnsafeTemporaryAllocation(of: Float.self, capacity: r * nr + g.k * nr) { tmpBuf in
             let tmp = tmpBuf.baseAddress!
