@@ -84,12 +84,14 @@ public final class LiveRunner: @unchecked Sendable {
             var lastRunSave = Date()
             while let frame = try source.nextFrame() {
                 samples += 1
-                let input = frame.planarRGB(width: analyzer.inputWidth, height: analyzer.inputHeight)
+                let tiles = cam.tiles
+                let input = tiles > 1 ? nil : frame.planarRGB(width: analyzer.inputWidth, height: analyzer.inputHeight)
                 var inf = 0.0
                 let obs = try analyzer.with { a -> [Observation] in
                     let t0 = Date()
                     defer { inf = Date().timeIntervalSince(t0) }
-                    return try a.analyze(planarRGB: input)
+                    if let input { return try a.analyze(planarRGB: input) }
+                    return try a.analyze(frame: frame, tiles: tiles)
                 }
                 let before = recorder.stored
                 try recorder.process(Sample(time: frame.wallClock.timeIntervalSince1970, wallClock: frame.wallClock, observations: obs)) {
