@@ -33,6 +33,9 @@ typedef struct {
     int quads;        /* horizontal: window width / 4 */
     int16_t *wh;      /* horizontal weights, 4*quads per output, in 1/16384 */
     int16_t *whv;     /* the same, arranged for the AVX2 kernel (8 outputs a group) */
+    uint8_t *shuf;    /* horizontal, 4 taps: per group of 8 outputs, vpshufb masks (64 bytes)
+                         that widen each output's 4 bytes to words from 16 loaded bytes a lane;
+                         NULL when some 4 outputs span more than 16 bytes */
 } tent_filter;
 
 typedef struct {
@@ -81,7 +84,7 @@ static void quantise(const double *w, int k, int one, int max, int *q) {
 }
 
 static void filter_free(tent_filter *f) {
-    free(f->first); free(f->count); free(f->wv); free(f->wh); free(f->whv);
+    free(f->first); free(f->count); free(f->wv); free(f->wh); free(f->whv); free(f->shuf);
     memset(f, 0, sizeof *f);
 }
 
@@ -144,6 +147,31 @@ static int horizontal_filter(tent_filter *f, int n, int len) {
                     f->whv[((size_t)g * f->quads + qd) * 32 + 4 * j + t] =
                         o < n ? f->wh[(size_t)o * win + 4 * qd + t] : 0;
             }
+    /* Shuffle masks: lane L of group g loads 16 bytes at first[8g + 4L]; output j of the lane
+       reads bytes first[o] - base + t (t < 4), each into the low byte of a word. */
+    int full = n / 8, fits = f->quads == 1;
+    for (int g = 0; g < full && fits; g++)
+        for (int lane = 0; lane < 2; lane++) {
+            int o = 8 * g + 4 * lane;
+            if (f->first[o + 3] + 4 - f->first[o] > 16) fits = 0;
+        }
+    if (fits && full > 0) {
+        f->shuf = calloc((size_t)full, 64);
+        if (!f->shuf) return -1;
+        for (int g = 0; g < full; g++)
+            for (int lane = 0; lane < 2; lane++) {
+                int base = f->first[8 * g + 4 * lane];
+                for (int j = 0; j < 4; j++) {
+                    int o = 8 * g + 4 * lane + j;
+                    /* outputs 0,1 of the lane go to the "lo" mask, 2,3 to "hi" */
+                    uint8_t *m = f->shuf + (size_t)g * 64 + (j < 2 ? 0 : 32) + 16 * lane + 8 * (j & 1);
+                    for (int t = 0; t < 4; t++) {
+                        m[2 * t] = (uint8_t)(f->first[o] - base + t);
+                        m[2 * t + 1] = 0x80;
+                    }
+                }
+            }
+    }
     return 0;
 }
 
@@ -165,8 +193,10 @@ static void vfilter_base(const uint8_t *const *rows, const uint16_t *w, int n, u
 
 #if SW_X86_DISPATCH
 /* x·256 (the byte unpacked into the high half of a word) times w/65536 with vpmulhuw: the
-   sum of the taps is at most 255·256, so 16-bit lanes never wrap; (sum/128 + 1)/2 rounds. */
-SW_AVX2 static void vfilter_avx2(const uint8_t *const *rows, const uint16_t *w, int n, uint8_t *dst, int width) {
+   sum of the taps is at most 255·256, so 16-bit lanes never wrap; (sum/128 + 1)/2 rounds.
+   Compiled once per tap count so that the tap loop unrolls and the weights stay in registers. */
+SW_AVX2 SW_INLINE void vfilter_avx2_n(const uint8_t *const *rows, const uint16_t *w, const int n,
+                                      uint8_t *dst, int width) {
     const __m256i zero = _mm256_setzero_si256();
     __m256i wk[SW_MAX_TAPS];
     for (int k = 0; k < n; k++) wk[k] = _mm256_set1_epi16((short)w[k]);
@@ -183,6 +213,19 @@ SW_AVX2 static void vfilter_avx2(const uint8_t *const *rows, const uint16_t *w, 
         _mm256_storeu_si256((__m256i *)(dst + x), _mm256_packus_epi16(lo, hi));
     }
     vfilter_body(rows, w, n, dst, vw, width);
+}
+
+SW_AVX2 static void vfilter_avx2(const uint8_t *const *rows, const uint16_t *w, int n, uint8_t *dst, int width) {
+    switch (n) {
+    case 1: vfilter_avx2_n(rows, w, 1, dst, width); break;
+    case 2: vfilter_avx2_n(rows, w, 2, dst, width); break;
+    case 3: vfilter_avx2_n(rows, w, 3, dst, width); break;
+    case 4: vfilter_avx2_n(rows, w, 4, dst, width); break;
+    case 5: vfilter_avx2_n(rows, w, 5, dst, width); break;
+    case 6: vfilter_avx2_n(rows, w, 6, dst, width); break;
+    case 7: vfilter_avx2_n(rows, w, 7, dst, width); break;
+    default: vfilter_avx2_n(rows, w, 8, dst, width); break;
+    }
 }
 #endif
 
@@ -204,7 +247,35 @@ static void hfilter_base(const uint8_t *src, const tent_filter *f, uint8_t *dst)
 /* 8 outputs a gather: each lane fetches the 4 bytes of one output's window quad; the bytes
    widen to words, vpmaddwd multiplies by the weights and adds pairs, vphaddd adds the pairs'
    sums into one 32-bit total per output, in output order. */
+/* 4 taps, no gather: each 128-bit lane loads the 16 bytes under 4 outputs, vpshufb widens
+   each output's 4 bytes to words, then the same vpmaddwd/vphaddd as above. */
+SW_AVX2 static void hfilter_avx2_shuffle(const uint8_t *src, const tent_filter *f, uint8_t *dst) {
+    const __m256i round = _mm256_set1_epi32(8192);
+    int n16 = f->n & ~15;
+    for (int o = 0; o < n16; o += 16) {
+        __m256i r[2];
+        for (int half = 0; half < 2; half++) {
+            int oo = o + 8 * half, g = oo / 8;
+            __m256i d = _mm256_inserti128_si256(
+                _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(src + f->first[oo]))),
+                _mm_loadu_si128((const __m128i *)(src + f->first[oo + 4])), 1);
+            const uint8_t *m = f->shuf + (size_t)g * 64;
+            const int16_t *wg = f->whv + (size_t)g * 32;
+            __m256i mlo = _mm256_madd_epi16(_mm256_shuffle_epi8(d, _mm256_loadu_si256((const __m256i *)m)),
+                                            _mm256_loadu_si256((const __m256i *)wg));
+            __m256i mhi = _mm256_madd_epi16(_mm256_shuffle_epi8(d, _mm256_loadu_si256((const __m256i *)(m + 32))),
+                                            _mm256_loadu_si256((const __m256i *)(wg + 16)));
+            r[half] = _mm256_srai_epi32(_mm256_add_epi32(round, _mm256_hadd_epi32(mlo, mhi)), 14);
+        }
+        __m256i w16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(r[0], r[1]), 0xD8);
+        __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
+        _mm_storeu_si128((__m128i *)(dst + o), b);
+    }
+    hfilter_body(src, f, dst, n16);
+}
+
 SW_AVX2 static void hfilter_avx2(const uint8_t *src, const tent_filter *f, uint8_t *dst) {
+    if (f->shuf) { hfilter_avx2_shuffle(src, f, dst); return; }
     const __m256i zero = _mm256_setzero_si256(), round = _mm256_set1_epi32(8192);
     int n16 = f->n & ~15, quads = f->quads;
     for (int o = 0; o < n16; o += 16) {
