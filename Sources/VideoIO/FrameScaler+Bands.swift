@@ -16,12 +16,15 @@ import CVideoKernels
 extension FrameScaler {
     /// Set to false to force the whole-frame paths (tests compare the two).
     nonisolated(unsafe) static var bandPathEnabled = true
+    /// Set to false before opening a source to decode without the band callbacks (tests check
+    /// that they leave the decoded pictures unchanged).
+    nonisolated(unsafe) static var attachBandsEnabled = true
 
     /// Installs the band callbacks on a decoder that was opened with `ctx`. Only for H.264
     /// without frame threading: with frame threads the callbacks would run on several threads
     /// out of coded order, and other decoders report bands differently (or not at all).
     func attachBands(to ctx: UnsafeMutablePointer<AVCodecContext>) {
-        guard ctx.pointee.codec_id == AV_CODEC_ID_H264, (ctx.pointee.active_thread_type & sw_ff_thread_frame()) == 0 else { return }
+        guard Self.attachBandsEnabled, ctx.pointee.codec_id == AV_CODEC_ID_H264, (ctx.pointee.active_thread_type & sw_ff_thread_frame()) == 0 else { return }
         ctx.pointee.opaque = UnsafeMutableRawPointer(hub)
         ctx.pointee.get_buffer2 = { ctx, frame, flags in
             let r = avcodec_default_get_buffer2(ctx, frame, flags)
@@ -54,7 +57,10 @@ extension FrameScaler {
     /// Converts the band-scaled picture of `frame`, when there is one, into `out`.
     func bandPlanarRGB(_ frame: UnsafePointer<AVFrame>, width: Int, height: Int, bt709: Bool, fullRange: Bool,
                        into out: UnsafeMutablePointer<Float>) -> Bool {
-        guard bandsAttached, Self.bandPathEnabled, let key = frame.pointee.data.0 else { return false }
+        // A damaged picture may have been concealed after its bands were scaled (such frames
+        // are not delivered anyway).
+        guard bandsAttached, Self.bandPathEnabled, sw_frame_is_corrupt(frame) == 0,
+              let key = frame.pointee.data.0 else { return false }
         let c = Self.coefficients(bt709: bt709, fullRange: fullRange)
         let plane = width * height
         if sw_band_hub_planar_rgb(hub, UnsafeRawPointer(key), frame.pointee.width, frame.pointee.height,

@@ -16,6 +16,7 @@ enum Tolerance {
 /// H.264 decoder writes each picture.
 final class BandScalingTests: XCTestCase {
     override func tearDown() {
+        FrameScaler.attachBandsEnabled = true
         FrameScaler.bandPathEnabled = true
         FrameScaler.tentPathEnabled = true
         FrameScaler.allowAVX2Kernels(true)
@@ -159,6 +160,29 @@ final class BandScalingTests: XCTestCase {
             }
             XCTAssertLessThanOrEqual(stats.served, stats.completed, name)
         }
+    }
+
+    /// The callbacks only read: every decoded picture (full resolution, RGB24) is the same
+    /// with and without them.
+    func testBandCallbacksLeaveDecodedPicturesUnchanged() throws {
+        let path = try Fixtures.make("band-bframes.mp4", ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "1",
+                                                          "-c:v", "libx264", "-g", "12", "-bf", "3", "-preset", "fast",
+                                                          "-pix_fmt", "yuv420p", "OUT"])
+        func pictures(bands: Bool) throws -> [[UInt8]] {
+            FrameScaler.attachBandsEnabled = bands
+            defer { FrameScaler.attachBandsEnabled = true }
+            let source = try VideoSource(url: path, policy: .everyFrame)
+            var out: [[UInt8]] = []
+            while let frame = try source.nextFrame() {
+                _ = frame.planarRGB(width: 160, height: 90)
+                out.append(frame.rgbImage().pixels)
+            }
+            XCTAssertEqual(source.bandStats.completed > 0, bands)
+            return out
+        }
+        let with = try pictures(bands: true), without = try pictures(bands: false)
+        XCTAssertEqual(with.count, 25)
+        XCTAssertTrue(with == without, "decoded pictures differ with the band callbacks attached")
     }
 
     func testKeyframesModeUsesBands() throws {
