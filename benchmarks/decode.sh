@@ -8,6 +8,8 @@
 #   peer:       ffmpeg -nostdin -v error -threads 1 -i CLIP -f null -
 #   all:        streetwarden bench decode CLIP --mode all --threads 1 --json        (decode + scale to 512x288)
 #   keyframes:  streetwarden bench decode CLIP --mode keyframes --threads 1 --json
+#   start-up:   streetwarden --help  and  ffmpeg -version  (process start and exit only: both
+#               load FFmpeg's shared libraries and their ~130 dependencies)
 # and prints min / median / max of each, with the ratio of medians. Wall time is measured
 # around each whole process for both sides (process start, open and probe included).
 set -euo pipefail
@@ -36,15 +38,17 @@ echo "# ffmpeg: $(ffmpeg -version | head -1 | cut -d' ' -f1-3) | $(swift --versi
 echo "# build: swift build -c release --product streetwarden (VideoIO: -O, default target CPU) | commit $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)"
 echo "# clip: $CLIP ($FRAMES frames, ${DURATION}s, 1920x1080 H.264 GOP 50) | rounds: $ROUNDS after 1 warm-up"
 
-declare -a PEER ALL KEY ALL_IN KEY_IN
+declare -a PEER ALL KEY ALL_IN KEY_IN UP_OURS UP_PEER
 for round in $(seq 0 "$ROUNDS"); do
   p=$(wall ffmpeg -nostdin -v error -threads 1 -i "$CLIP" -f null -)
   t0=$(now); a=$("$BIN" bench decode "$CLIP" --mode all --threads 1 --json); t1=$(now)
   aw=$(calc "$t1 - $t0")
   t0=$(now); k=$("$BIN" bench decode "$CLIP" --mode keyframes --threads 1 --json); t1=$(now)
   kw=$(calc "$t1 - $t0")
+  uo=$(wall "$BIN" --help)
+  up=$(wall ffmpeg -version)
   [ "$round" = 0 ] && continue   # warm-up
-  PEER+=("$p"); ALL+=("$aw"); KEY+=("$kw")
+  PEER+=("$p"); ALL+=("$aw"); KEY+=("$kw"); UP_OURS+=("$uo"); UP_PEER+=("$up")
   ALL_IN+=("$(sed 's/.*"seconds":\([0-9.]*\).*/\1/' <<<"$a")")
   KEY_IN+=("$(sed 's/.*"seconds":\([0-9.]*\).*/\1/' <<<"$k")")
   echo "round $round: peer ${p}s | all ${aw}s ($a) | keyframes ${kw}s ($k)" >&2
@@ -56,6 +60,8 @@ read -r amin amed amax <<<"$(stats "${ALL[@]}")"
 read -r kmin kmed kmax <<<"$(stats "${KEY[@]}")"
 read -r aimin aimed aimax <<<"$(stats "${ALL_IN[@]}")"
 read -r kimin kimed kimax <<<"$(stats "${KEY_IN[@]}")"
+read -r uomin uomed uomax <<<"$(stats "${UP_OURS[@]}")"
+read -r upmin upmed upmax <<<"$(stats "${UP_PEER[@]}")"
 fps() { calc "$FRAMES / $1" | xargs printf '%.1f'; }
 echo
 echo "| case | wall s min / median / max | fps (median) | vs peer | real time (median) |"
@@ -63,5 +69,8 @@ echo "|---|---|---|---|---|"
 echo "| peer: ffmpeg -threads 1 -i CLIP -f null - | $pmin / $pmed / $pmax | $(fps "$pmed") | 1.00x | $(calc "$DURATION / $pmed" | xargs printf '%.1f')x |"
 echo "| all: decode + scale 512x288, 1 thread | $amin / $amed / $amax | $(fps "$amed") | $(calc "$pmed / $amed" | xargs printf '%.2f')x (best $(calc "$pmin / $amin" | xargs printf '%.2f')x) | $(calc "$DURATION / $amed" | xargs printf '%.1f')x |"
 echo "| keyframes: decode + scale 512x288, 1 thread | $kmin / $kmed / $kmax | $(calc "($FRAMES / 50) / $kmed" | xargs printf '%.1f') | – | $(calc "$DURATION / $kmed" | xargs printf '%.1f')x |"
+echo
+echo "| start-up: streetwarden --help | $uomin / $uomed / $uomax | – | – | – |"
+echo "| start-up: ffmpeg -version | $upmin / $upmed / $upmax | – | – | – |"
 echo
 echo "in-process timing (bench's own 'seconds', open included): all $aimin / $aimed / $aimax s; keyframes $kimin / $kimed / $kimax s"
