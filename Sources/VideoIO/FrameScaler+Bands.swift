@@ -21,10 +21,11 @@ extension FrameScaler {
     nonisolated(unsafe) static var attachBandsEnabled = true
 
     /// Installs the band callbacks on a decoder that was opened with `ctx`. Only for H.264
-    /// without frame threading: with frame threads the callbacks would run on several threads
-    /// out of coded order, and other decoders report bands differently (or not at all).
+    /// decoding on one thread: with frame threads the callbacks run on several threads out of
+    /// coded order, with slice threads the deblocking across slices may come after a band was
+    /// reported; other decoders report bands differently (or not at all).
     func attachBands(to ctx: UnsafeMutablePointer<AVCodecContext>) {
-        guard Self.attachBandsEnabled, ctx.pointee.codec_id == AV_CODEC_ID_H264, (ctx.pointee.active_thread_type & sw_ff_thread_frame()) == 0 else { return }
+        guard Self.attachBandsEnabled, ctx.pointee.codec_id == AV_CODEC_ID_H264, ctx.pointee.active_thread_type == 0 else { return }
         ctx.pointee.opaque = UnsafeMutableRawPointer(hub)
         ctx.pointee.get_buffer2 = { ctx, frame, flags in
             let r = avcodec_default_get_buffer2(ctx, frame, flags)

@@ -201,8 +201,8 @@ final class BandScalingTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(source.bandStats.served, keyframes - 4)   // 3 decoded before the first ask
     }
 
-    /// No bands where they would be wasted or unsafe: a rate policy (drops most pictures) and
-    /// frame threading (callbacks on several threads, out of coded order).
+    /// No bands where they would be wasted or unsafe: a rate policy (drops most pictures),
+    /// frame threading (callbacks on several threads, out of coded order) and slice threading.
     func testBandPathStaysOffForRatePolicyAndFrameThreads() throws {
         let path = try Fixtures.make("band-bframes.mp4", ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "1",
                                                           "-c:v", "libx264", "-g", "12", "-bf", "3", "-preset", "fast",
@@ -211,7 +211,9 @@ final class BandScalingTests: XCTestCase {
         var threaded = VideoSourceOptions()
         threaded.threads = 2
         let frameThreads = try VideoSource(url: path, options: threaded, policy: .everyFrame)
-        for source in [rate, frameThreads] {
+        threaded.extra["thread_type"] = "slice"
+        let sliceThreads = try VideoSource(url: path, options: threaded, policy: .everyFrame)
+        for source in [rate, frameThreads, sliceThreads] {
             var n = 0
             while let frame = try source.nextFrame() {
                 XCTAssertEqual(frame.planarRGB(width: 160, height: 90).count, 3 * 160 * 90)
