@@ -38,7 +38,7 @@ echo "# ffmpeg: $(ffmpeg -version | head -1 | cut -d' ' -f1-3) | $(swift --versi
 echo "# build: swift build -c release --product streetwarden (VideoIO: -O, default target CPU) | commit $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)"
 echo "# clip: $CLIP ($FRAMES frames, ${DURATION}s, 1920x1080 H.264 GOP 50) | rounds: $ROUNDS after 1 warm-up"
 
-declare -a PEER ALL KEY ALL_IN KEY_IN UP_OURS UP_PEER
+declare -a PEER ALL KEY ALL_IN KEY_IN UP_OURS UP_PEER RATIO
 for round in $(seq 0 "$ROUNDS"); do
   p=$(wall ffmpeg -nostdin -v error -threads 1 -i "$CLIP" -f null -)
   t0=$(now); a=$("$BIN" bench decode "$CLIP" --mode all --threads 1 --json); t1=$(now)
@@ -49,6 +49,7 @@ for round in $(seq 0 "$ROUNDS"); do
   up=$(wall ffmpeg -version)
   [ "$round" = 0 ] && continue   # warm-up
   PEER+=("$p"); ALL+=("$aw"); KEY+=("$kw"); UP_OURS+=("$uo"); UP_PEER+=("$up")
+  RATIO+=("$(calc "$p / $aw")")   # same round, back to back: less exposed to slow load swings
   ALL_IN+=("$(sed 's/.*"seconds":\([0-9.]*\).*/\1/' <<<"$a")")
   KEY_IN+=("$(sed 's/.*"seconds":\([0-9.]*\).*/\1/' <<<"$k")")
   echo "round $round: peer ${p}s | all ${aw}s ($a) | keyframes ${kw}s ($k)" >&2
@@ -62,6 +63,7 @@ read -r aimin aimed aimax <<<"$(stats "${ALL_IN[@]}")"
 read -r kimin kimed kimax <<<"$(stats "${KEY_IN[@]}")"
 read -r uomin uomed uomax <<<"$(stats "${UP_OURS[@]}")"
 read -r upmin upmed upmax <<<"$(stats "${UP_PEER[@]}")"
+read -r rmin rmed rmax <<<"$(stats "${RATIO[@]}")"
 fps() { calc "$FRAMES / $1" | xargs printf '%.1f'; }
 echo
 echo "| case | wall s min / median / max | fps (median) | vs peer | real time (median) |"
@@ -73,4 +75,5 @@ echo
 echo "| start-up: streetwarden --help | $uomin / $uomed / $uomax | – | – | – |"
 echo "| start-up: ffmpeg -version | $upmin / $upmed / $upmax | – | – | – |"
 echo
+echo "per-round ratio peer/all (wall): min $rmin / median $rmed / max $rmax"
 echo "in-process timing (bench's own 'seconds', open included): all $aimin / $aimed / $aimax s; keyframes $kimin / $kimed / $kimax s"
