@@ -22,7 +22,10 @@
 #endif
 #define SW_INLINE static inline __attribute__((always_inline))
 
-enum { SW_MAX_TAPS = 8, SW_RING = 16, SW_MAX_SLOTS = 32 };
+/* The ring holds the half rows one output row reads: at most SW_MAX_TAPS, and a new row only
+   replaces one that no pending output needs (tap windows move down monotonically). Small, so
+   that the decoder keeps its L1 working set between bands. */
+enum { SW_MAX_TAPS = 8, SW_RING = 8, SW_MAX_SLOTS = 32 };
 
 /* One direction of one plane: `n` outputs from `len` inputs. */
 typedef struct {

@@ -74,7 +74,9 @@ final class BandScalingTests: XCTestCase {
         return out
     }
 
-    private let shapes = [(320, 176, 127, 63), (640, 360, 160, 90), (52, 28, 13, 7), (1280, 720, 512, 288)]
+    // Scales (half size → output) from 1.25 to 3.8: 2 to 8 taps a direction, odd output sizes, the
+    // vpshufb and the gather horizontal kernels.
+    private let shapes = [(320, 176, 127, 63), (640, 360, 160, 90), (52, 28, 13, 7), (1280, 720, 512, 288), (960, 544, 127, 71)]
 
     func testTentScalerMatchesThePlainFilter() throws {
         for (W, H, w, h) in shapes {
