@@ -450,10 +450,10 @@ void sw_band_hub_free(sw_band_hub *h) {
 
 void sw_band_hub_set_target(sw_band_hub *h, int dstW, int dstH) {
     pthread_mutex_lock(&h->lock);
-    if (h->dstW != dstW || h->dstH != dstH) {
-        hub_drop_scaler(h);
+    /* The first size asked for stays: a consumer alternating between sizes would otherwise
+       throw the work away at every switch (the other sizes take the whole-frame path). */
+    if (h->dstW <= 0 && dstW > 0 && dstH > 0) {
         h->dstW = dstW; h->dstH = dstH;
-        h->disabled = 0;
     }
     pthread_mutex_unlock(&h->lock);
 }

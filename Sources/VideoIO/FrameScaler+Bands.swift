@@ -69,7 +69,7 @@ extension FrameScaler {
                                   out, out + plane, out + 2 * plane) == 0 {
             return true
         }
-        // From now on, scale the pictures being decoded to this size.
+        // From now on, scale the pictures being decoded to this size (the first size asked for).
         sw_band_hub_set_target(hub, Int32(width), Int32(height))
         return false
     }

@@ -187,6 +187,25 @@ final class BandScalingTests: XCTestCase {
         XCTAssertTrue(with == without, "decoded pictures differ with the band callbacks attached")
     }
 
+    /// A consumer asking for two sizes: the first keeps the band path, the other takes the
+    /// whole-frame path; both give the whole-frame numbers.
+    func testSecondSizeTakesTheWholeFramePath() throws {
+        let path = try Fixtures.make("band-bframes.mp4", ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "1",
+                                                          "-c:v", "libx264", "-g", "12", "-bf", "3", "-preset", "fast",
+                                                          "-pix_fmt", "yuv420p", "OUT"])
+        let source = try VideoSource(url: path, policy: .everyFrame)
+        var frames = 0
+        while let frame = try source.nextFrame() {
+            let first = frame.planarRGB(width: 160, height: 90), second = frame.planarRGB(width: 127, height: 63)
+            FrameScaler.bandPathEnabled = false
+            XCTAssertEqual(first, frame.planarRGB(width: 160, height: 90))
+            XCTAssertEqual(second, frame.planarRGB(width: 127, height: 63))
+            FrameScaler.bandPathEnabled = true
+            frames += 1
+        }
+        XCTAssertGreaterThanOrEqual(source.bandStats.served, frames - 6)
+    }
+
     func testKeyframesModeUsesBands() throws {
         let path = try Fixtures.make("band-gop.mp4", ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "2",
                                                       "-c:v", "libx264", "-g", "5", "-bf", "2", "-pix_fmt", "yuv420p", "OUT"])

@@ -55,7 +55,8 @@ int sw_tent_scale_yuv420(const uint8_t *y, int ystride, const uint8_t *u, const 
 typedef struct sw_band_hub sw_band_hub;
 sw_band_hub *sw_band_hub_create(void);
 void sw_band_hub_free(sw_band_hub *h);
-/// The output size consumers want; pushes are ignored until one is set.
+/// The output size consumers want; pushes are ignored until one is set. The first size set
+/// stays (later calls do nothing).
 void sw_band_hub_set_target(sw_band_hub *h, int dstW, int dstH);
 /// A new picture is about to be written into the buffer `key`: forget what was made from it.
 void sw_band_hub_invalidate(sw_band_hub *h, const void *key);
