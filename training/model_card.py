@@ -88,7 +88,13 @@ def main(path=os.path.join(REPO, "models", "metrics.json"), out=os.path.join(REP
   suitcase / backpack / handbag; stop sign / book).
 """)
     s.append("## Training data\n")
-    s.append("""| source | images (train/val) | licence | used as |
+    rc = m.get("recipe") or {"iterations": m["iterations"], "batch": 16, "schedule": [[1.0, 288, 512]],
+                              "mix": {"facades-ads": 0.15, "street-cleanliness": 0.17, "garbage-bags-malta": 0.12,
+                                      "vendors-aerial-bogota": 0.10, "graffiti-walls": 0.12, "synthetic": 0.34}}
+    short = {"facades-ads": "facades", "street-cleanliness": "street-cleanliness", "garbage-bags-malta": "Malta",
+             "vendors-aerial-bogota": "Bogotá", "graffiti-walls": "graffiti", "synthetic": "synthetic"}
+    mix_text = ", ".join(f"{short.get(k, k)} {v:.2f}" for k, v in rc["mix"].items())
+    s.append(("""| source | images (train/val) | licence | used as |
 |---|---|---|---|
 | facades-ads (St Petersburg facades) | 339 / 108 (hash split of the train folder, seed 20261129) | CC0 1.0 | illegal_ad boxes = signboard + win_ad + cantilever; negatives for vending and garbage |
 | street-cleanliness (web street photos) | 398 / 70 | not stated (Kaggle origin) | garbage image labels: litter = 1, clean = 0, medium = unknown; clean = vending negative |
@@ -108,7 +114,7 @@ gets the gradient (online hard-negative mining). Negatives come from clean stree
 (pedestrians, parked bikes and cars), clean walls, facade photos (for vending and garbage),
 aerial chips (for ads) and empty tidy bins drawn by the synthesizer. Legal shop signs are *not*
 negatives: the only real sign boxes (facades) are the illegal_ad positives (see failure modes). Each batch of 16 draws sources by fixed shares
-(facades 0.15, street-cleanliness 0.17, Malta 0.12, Bogotá 0.10, graffiti 0.12, synthetic 0.34)
+({mix_text})
 so no source's look dominates.
 
 **Synthetic data.** Procedural sprites drawn with PIL — stalls (umbrellas, canopies, tables with
@@ -121,7 +127,7 @@ growing toward the bottom of the frame, local light matching, ground shadows, oc
 and blur; empty tidy bins are added as hard negatives. A held-out synthetic validation set is
 built the same way on *validation-split* backgrounds only. The OCR teacher suggested in the issue
 (rapidocr-onnxruntime's text detector) was not used in this version.
-""")
+""").replace("{mix_text}", mix_text))
     s.append("Training images per class (positive images; synthetic share of positives):\n")
     s.append("| class | real positive images | real negative images | synthetic positive images | synthetic share | real boxes | synthetic boxes |")
     s.append("|---|---|---|---|---|---|---|")
@@ -131,10 +137,20 @@ built the same way on *validation-split* backgrounds only. The OCR teacher sugge
                  f"{d['synthetic']['positive_images']} | {f(d['synthetic_share_of_positive_images'], 2)} | "
                  f"{d['real']['boxes']} | {d['synthetic']['boxes']} |")
     s.append("")
-    s.append(f"Training: {m['iterations']} iterations × 16 images (AdamW, cosine schedule, seed fixed), "
-             f"{m['train_seconds'] / 60:.0f} min (data caching, synthesis and training) on 1 CPU thread of a 2-core "
-             f"machine shared with four Swift builds; the experiment runs below took "
-             f"{f(m.get('experiments_seconds', 0) / 60, 0)} min more.\n")
+    phases = []
+    start = 0
+    for share, h, w in rc["schedule"]:
+        n = round((start + share) * rc["iterations"]) - round(start * rc["iterations"])
+        phases.append(f"{n} at {w}×{h}")
+        start += share
+    s.append(f"Training: {rc['iterations']} iterations × {rc.get('batch', 16)} images "
+             f"({', then '.join(phases)}"
+             + (": the low-resolution phase costs about a quarter of a full-size step on CPU and the last "
+                "phase tunes the network to its input size" if len(phases) > 1 else "")
+             + "), AdamW, cosine schedule, "
+             f"image-level loss weight {rc.get('img_loss_weight', 2):g}, seed fixed; "
+             f"{m['train_seconds'] / 60:.0f} min (data caching, synthesis and training) with `nice -n 19` on 1 CPU "
+             f"thread of a 2-core machine shared with Swift builds and benchmarks (paused during benchmarks).\n")
     s.append("Augmentation: random crops (0.35–1× area, 16:9-ish), horizontal flip, brightness / contrast / "
              "saturation, low light (gamma, blue cast, noise), rain streaks, Gaussian noise, blur, JPEG "
              "re-encoding at quality 15–70; perspective is applied to synthetic objects.\n")
@@ -182,8 +198,22 @@ built the same way on *validation-split* backgrounds only. The OCR teacher sugge
         s.append("")
     if ex:
         n = ex["iterations"]
+
+        def core(r):
+            return {k: v for k, v in (r or {}).items() if k not in ("iterations",)}
+        same = core(ex.get("recipe")) == core(m.get("recipe")) and m.get("recipe") is not None
         s.append(f"## Leave-one-source-out and synthetic ablation (short runs, {n} iterations each)\n")
-        s.append("Same recipe, shorter schedule (the full LOSO set of runs would not fit the training budget "
+        if not same:
+            er = ex.get("recipe")
+            what = (f"source shares {er['mix']}, input-size schedule {er['schedule']}" if er else
+                    "the first model's recipe: all steps at 512×288, source shares facades 0.15, "
+                    "street-cleanliness 0.17, Malta 0.12, Bogotá 0.10, graffiti 0.12, synthetic 0.34")
+            s.append(f"**These runs are from the previous training recipe ({what}), not this model's; they "
+                     f"were not re-run for it** (`python training/train.py --only-experiments` re-runs them, "
+                     f"about {f(m.get('experiments_seconds', 0) / 60, 0)} min). Read them as that recipe's "
+                     f"directions only.\n")
+        s.append(f"The experiment runs took {f(m.get('experiments_seconds', 0) / 60, 0)} min. "
+                 "Same recipe, shorter schedule (the full LOSO set of runs would not fit the training budget "
                  "at full length). `reference` trains on everything; `no synthetic` drops the synthetic images; "
                  "`without S` drops source S's training images and the synthetic images built on its "
                  "backgrounds, then is measured on S's validation positives against all real validation "
