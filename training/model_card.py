@@ -43,25 +43,46 @@ def main(path=os.path.join(REPO, "models", "metrics.json"), out=os.path.join(REP
 
     def ap(src, c):
         return ps.get(src, {}).get(c, {}).get("ap")
+    within = {"garbage": ap("street-cleanliness", "garbage"), "illegal_ad": ap("graffiti-walls", "illegal_ad")}
+    met = [c for c, v in within.items() if v is not None and v >= 0.9]
+    missed = [c for c, v in within.items() if v is None or v < 0.9]
+    if not missed:
+        within_text = ("The issue's target (AP ≥ 0.90 for garbage and illegal_ad on real images never trained on) "
+                       "is met within these sources too.")
+    else:
+        within_text = ("The issue's target (AP ≥ 0.90 for garbage and illegal_ad on real images never trained on) "
+                       "is met in the pooled sense" + (f" and within source for {', '.join(met)}" if met else "")
+                       + f", **not** within source for {', '.join(missed)}.")
+    clips_text = ""
+    bench_path = os.path.join(os.path.dirname(path), "bench-accuracy.json")
+    if os.path.exists(bench_path):
+        cl = json.load(open(bench_path)).get("clips", {})
+        found = set(c for v in cl.values() for c in v["truth"] if v["frames_with"].get(c, 0) > 0)
+        truth = set(c for v in cl.values() for c in v["truth"])
+        clean = [(k, v) for k, v in cl.items() if not v["truth"]]
+        fa = ", ".join(f"{c} in {n}/{v['frames']}" for k, v in clean for c, n in v["frames_with"].items() if n)
+        if cl:
+            clips_text = ("- On the sample clips (a real CCTV backdrop, synthetic objects) "
+                          + ("every class is found" if found >= truth else
+                             "not every class is found (missing: " + ", ".join(sorted(truth - found)) + ")")
+                          + (f"; on the clip without violations the backdrop fires {fa} sampled frames (see below)."
+                             if fa else "; the clip without violations raises nothing.") + "\n")
     s.append("## Summary\n")
     s.append(f"""- Pooled real validation image-level AP: street_vending {f(rv['pooled']['street_vending'].get('ap'))},
   garbage {f(rv['pooled']['garbage'].get('ap'))}, illegal_ad {f(rv['pooled']['illegal_ad'].get('ap'))}. **These pooled
   figures are inflated by source identity** (each source has its own look, and most sources are
   nearly all-positive or all-negative for a class).
-- Within one source, where positives and negatives share the look, AP is much lower:
+- Within one source, where positives and negatives share the look, AP is lower:
   garbage on street-cleanliness (littered vs clean street photos) {f(ap('street-cleanliness', 'garbage'))};
   illegal_ad on graffiti-walls (tagged vs clean walls) {f(ap('graffiti-walls', 'illegal_ad'))}.
   street_vending on the aerial Bogotá chips stays at {f(ap('vendors-aerial-bogota', 'street_vending'))}, but that is
   an aerial view, not CCTV; street-level vending is measured only on synthetic images.
-  The issue's target (AP ≥ 0.90 for garbage and illegal_ad on real images never trained on) is met
-  only in the pooled sense, **not** within sources: treat this model as a first baseline.
+  {within_text}
 - Box AP50: garbage (Malta bags) {f(rv['pooled']['garbage'].get('box_ap50'))}, illegal_ad (facade signs)
   {f(rv['pooled']['illegal_ad'].get('box_ap50'))}, street_vending (aerial) {f(rv['pooled']['street_vending'].get('box_ap50'))}.
 - Held-out synthetic set (street-level vending, flyers, banners, garbage at bins):
   AP {", ".join(f"{c} {f(sv['pooled'][c].get('ap'))}" for c in C) if sv else "–"}.
-- On the sample clips (a real CCTV backdrop, synthetic objects) every class is found, but the
-  backdrop's standing group of people fires garbage and its posted notice fires illegal_ad (see below).
-""")
+{clips_text}""")
     s.append("## Architecture\n")
     s.append(f"""- FastestDet-style single-shot grid detector, written for this project (training/model.py):
   ShuffleNetV2 0.5x backbone (stage channels 24/48/96/192, repeats 4/8/4), stride-8/16/32 features
