@@ -362,7 +362,8 @@ def main():
     ap.add_argument("--user-data", help="a YOLO dataset (images/{train,val}, labels/...) to train on instead")
     ap.add_argument("--names", help="comma-separated class names of --user-data, in id order")
     ap.add_argument("--iters", type=int, default=DEFAULT_ITERS)
-    ap.add_argument("--exp-iters", type=int, default=30, help="iterations of each short experiment run")
+    ap.add_argument("--exp-iters", type=int, default=160,
+                    help="iterations of each short experiment run (a tenth of the main run)")
     ap.add_argument("--no-experiments", action="store_true")
     ap.add_argument("--only-experiments", action="store_true",
                     help="skip the main run; add the experiment runs to an existing metrics.json")
