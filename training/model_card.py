@@ -258,12 +258,13 @@ built the same way on *validation-split* backgrounds only. The OCR teacher sugge
                 s.append(f"| {name} | synthetic val | " + " | ".join(
                     f(r["synthetic_val"]["pooled"].get(c, {}).get("ap")) for c in C) + " |")
         s.append("")
+        syn_share = ((ex.get("recipe") or {}).get("mix") or {}).get("synthetic", 0.34)
         r_ap = {c: ex["reference"]["real_val"]["pooled"][c].get("ap") for c in C}
         n_ap = {c: ex["no_synthetic"]["real_val"]["pooled"][c].get("ap") for c in C}
         worse = [c for c in C if r_ap[c] is not None and n_ap[c] is not None and r_ap[c] < n_ap[c]]
         s.append("What the synthetic data adds: " + (
             f"at this short schedule, training with it scores *lower* on real validation images for "
-            f"{', '.join(worse)} (at equal steps a third of each batch is synthetic, so fewer real images are "
+            f"{', '.join(worse)} (at equal steps {syn_share:.0%} of each batch is synthetic, so fewer real images are "
             f"seen); it is what teaches street-level vending, flyers and banners, for which no real images "
             f"exist (synthetic-val rows). It is kept for that reason; whether it helps real images at full "
             f"length was not measured (one full-length run per variant did not fit the budget)."
