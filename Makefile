@@ -46,6 +46,8 @@ train: deps
 	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r training/requirements.txt
 	$(VENV)/bin/python training/train.py --no-experiments
+	$(VENV)/bin/python training/small_targets.py --json models/small-targets.json
+	$(VENV)/bin/python training/model_card.py
 	$(VENV)/bin/python Tests/NNTests/Fixtures/make_default_golden.py
 	$(VENV)/bin/python training/train.py --only-experiments
 

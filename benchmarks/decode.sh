@@ -8,6 +8,8 @@
 #   peer:       ffmpeg -nostdin -v error -threads 1 -i CLIP -f null -
 #   all:        streetwarden bench decode CLIP --mode all --threads 1 --json        (decode + scale to 512x288)
 #   keyframes:  streetwarden bench decode CLIP --mode keyframes --threads 1 --json
+#   start-up:   streetwarden --help  and  ffmpeg -version  (process start and exit only: both
+#               load FFmpeg's shared libraries and their ~130 dependencies)
 # and prints min / median / max of each, with the ratio of medians. Wall time is measured
 # around each whole process for both sides (process start, open and probe included).
 set -euo pipefail
@@ -30,24 +32,32 @@ DURATION=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$CLIP")
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 wall() { local t0 t1; t0=$(now); "$@" >/dev/null; t1=$(now); calc "$t1 - $t0"; }
+# CPU seconds (user + system) of the last command run through cpu_of, from GNU time.
+CPUF=$WORK/cpu.txt
+cpu_of() { /usr/bin/time -f "%U %S" -o "$CPUF" "$@"; }
+cpu_last() { awk '{ printf "%.3f", $1 + $2 }' "$CPUF"; }
 
 echo "# machine: $(lscpu | sed -n 's/^Model name: *//p') | $(nproc) cores | $(uname -r) | load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# ffmpeg: $(ffmpeg -version | head -1 | cut -d' ' -f1-3) | $(swift --version 2>&1 | head -1)"
 echo "# build: swift build -c release --product streetwarden (VideoIO: -O, default target CPU) | commit $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)"
 echo "# clip: $CLIP ($FRAMES frames, ${DURATION}s, 1920x1080 H.264 GOP 50) | rounds: $ROUNDS after 1 warm-up"
 
-declare -a PEER ALL KEY ALL_IN KEY_IN
+declare -a PEER ALL KEY ALL_IN KEY_IN UP_OURS UP_PEER RATIO PEER_CPU ALL_CPU
 for round in $(seq 0 "$ROUNDS"); do
-  p=$(wall ffmpeg -nostdin -v error -threads 1 -i "$CLIP" -f null -)
-  t0=$(now); a=$("$BIN" bench decode "$CLIP" --mode all --threads 1 --json); t1=$(now)
+  p=$(wall cpu_of ffmpeg -nostdin -v error -threads 1 -i "$CLIP" -f null -); pc=$(cpu_last)
+  t0=$(now); a=$(cpu_of "$BIN" bench decode "$CLIP" --mode all --threads 1 --json); t1=$(now); ac=$(cpu_last)
   aw=$(calc "$t1 - $t0")
   t0=$(now); k=$("$BIN" bench decode "$CLIP" --mode keyframes --threads 1 --json); t1=$(now)
   kw=$(calc "$t1 - $t0")
+  uo=$(wall "$BIN" --help)
+  up=$(wall ffmpeg -version)
   [ "$round" = 0 ] && continue   # warm-up
-  PEER+=("$p"); ALL+=("$aw"); KEY+=("$kw")
+  PEER+=("$p"); ALL+=("$aw"); KEY+=("$kw"); UP_OURS+=("$uo"); UP_PEER+=("$up")
+  RATIO+=("$(calc "$p / $aw")")   # same round, back to back: less exposed to slow load swings
+  PEER_CPU+=("$pc"); ALL_CPU+=("$ac")
   ALL_IN+=("$(sed 's/.*"seconds":\([0-9.]*\).*/\1/' <<<"$a")")
   KEY_IN+=("$(sed 's/.*"seconds":\([0-9.]*\).*/\1/' <<<"$k")")
-  echo "round $round: peer ${p}s | all ${aw}s ($a) | keyframes ${kw}s ($k)" >&2
+  echo "round $round: peer ${p}s (cpu ${pc}) | all ${aw}s (cpu ${ac}) ($a) | keyframes ${kw}s ($k)" >&2
 done
 
 stats() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%.3f %.3f %.3f", v[1], m, v[NR]}'; }
@@ -56,6 +66,11 @@ read -r amin amed amax <<<"$(stats "${ALL[@]}")"
 read -r kmin kmed kmax <<<"$(stats "${KEY[@]}")"
 read -r aimin aimed aimax <<<"$(stats "${ALL_IN[@]}")"
 read -r kimin kimed kimax <<<"$(stats "${KEY_IN[@]}")"
+read -r uomin uomed uomax <<<"$(stats "${UP_OURS[@]}")"
+read -r upmin upmed upmax <<<"$(stats "${UP_PEER[@]}")"
+read -r rmin rmed rmax <<<"$(stats "${RATIO[@]}")"
+read -r pcmin pcmed pcmax <<<"$(stats "${PEER_CPU[@]}")"
+read -r acmin acmed acmax <<<"$(stats "${ALL_CPU[@]}")"
 fps() { calc "$FRAMES / $1" | xargs printf '%.1f'; }
 echo
 echo "| case | wall s min / median / max | fps (median) | vs peer | real time (median) |"
@@ -64,4 +79,9 @@ echo "| peer: ffmpeg -threads 1 -i CLIP -f null - | $pmin / $pmed / $pmax | $(fp
 echo "| all: decode + scale 512x288, 1 thread | $amin / $amed / $amax | $(fps "$amed") | $(calc "$pmed / $amed" | xargs printf '%.2f')x (best $(calc "$pmin / $amin" | xargs printf '%.2f')x) | $(calc "$DURATION / $amed" | xargs printf '%.1f')x |"
 echo "| keyframes: decode + scale 512x288, 1 thread | $kmin / $kmed / $kmax | $(calc "($FRAMES / 50) / $kmed" | xargs printf '%.1f') | – | $(calc "$DURATION / $kmed" | xargs printf '%.1f')x |"
 echo
+echo "| start-up: streetwarden --help | $uomin / $uomed / $uomax | – | – | – |"
+echo "| start-up: ffmpeg -version | $upmin / $upmed / $upmax | – | – | – |"
+echo
+echo "per-round ratio peer/all (wall): min $rmin / median $rmed / max $rmax"
+echo "CPU seconds (user+sys): peer $pcmin / $pcmed / $pcmax; all $acmin / $acmed / $acmax; ratio of medians $(calc "$pcmed / $acmed" | xargs printf '%.3f')"
 echo "in-process timing (bench's own 'seconds', open included): all $aimin / $aimed / $aimax s; keyframes $kimin / $kimed / $kimax s"

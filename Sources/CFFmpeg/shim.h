@@ -49,6 +49,9 @@ static inline int sw_sws_area(void) { return SWS_AREA; }
 static inline int sw_sws_point(void) { return SWS_POINT; }
 static inline int sw_sws_cs_itu709(void) { return SWS_CS_ITU709; }
 static inline int sw_sws_cs_default(void) { return SWS_CS_DEFAULT; }
+/// draw_horiz_band's `type` for a whole (progressive) picture: libavcodec's PICT_FRAME, an
+/// internal constant (1 and 2 are the top and bottom fields).
+static inline int sw_picture_structure_frame(void) { return 3; }
 
 // MARK: frame facts that moved between FFmpeg versions
 static inline int sw_frame_is_key(const AVFrame *f) {

@@ -13,6 +13,11 @@ public struct Box: Equatable, Sendable, Codable {
     public var height: Float { max(0, y2 - y1) }
     public var area: Float { width * height }
 
+    /// Area shared with `other` (0 when they do not overlap).
+    public func intersectionArea(_ other: Box) -> Float {
+        max(0, min(x2, other.x2) - max(x1, other.x1)) * max(0, min(y2, other.y2) - max(y1, other.y1))
+    }
+
     /// Intersection over union, 0 when either box is empty.
     public func iou(_ other: Box) -> Float {
         let w = min(x2, other.x2) - max(x1, other.x1)

@@ -151,8 +151,7 @@ public final class BatchRunner: @unchecked Sendable {
             var lastSave = Date()
             while let frame = try source.nextFrame() {
                 summary.samples += 1
-                let input = frame.planarRGB(width: analyzer.inputWidth, height: analyzer.inputHeight)
-                let obs = try analyzer.analyze(planarRGB: input)
+                let obs = try analyzer.analyze(frame: frame, tiles: cam.tiles)
                 try recorder.process(Sample(time: frame.pts, wallClock: frame.wallClock, observations: obs)) {
                     RGBCanvas(frame.rgbImage())
                 }

@@ -27,6 +27,10 @@ public struct CameraConfig: Sendable {
     public var options: VideoSourceOptions = VideoSourceOptions()
     /// Set for a camera on a patrol vehicle (`moving: true`); see docs/patrol.md.
     public var moving: MovingCameraConfig?
+    /// Tiled detection (`tiles: 2`): an n×n grid of overlapping tiles besides the whole frame,
+    /// for cameras whose small targets (flyers) are only a few pixels at the model input.
+    /// Costs n² + 1 model passes per sample. 1 (the default) is the whole frame only.
+    public var tiles: Int = 1
 
     public init(id: String, name: String? = nil, url: String, address: String? = nil, latitude: Double? = nil,
                 longitude: Double? = nil, sampling: Sampling = .keyframes, rules: CameraRules = CameraRules()) {
@@ -167,7 +171,7 @@ public struct StreetWardenConfig: Sendable {
         return l
     }
 
-    static let cameraKeys = ["id", "name", "url", "location", "timezone", "sampling", "options", "classes", "zones", "masks", "match_iou"]
+    static let cameraKeys = ["id", "name", "url", "location", "timezone", "sampling", "options", "classes", "zones", "masks", "match_iou", "tiles"]
         + MovingCameraConfig.keys
 
     static func parseCamera(_ n: YAMLNode, base: CameraConfig, isDefaults: Bool, index: Int = 0) throws -> CameraConfig {
@@ -208,6 +212,11 @@ public struct StreetWardenConfig: Sendable {
             }
         }
         if let v = m["match_iou"] { cam.rules.matchIoU = try ctx(v).double("match_iou", in: 0.01...1) }
+        if let v = m["tiles"] {
+            let t = try ctx(v).double("tiles", in: 1...4)
+            guard t == t.rounded() else { throw ctx(v).fail("tiles must be a whole number 1…4 (n×n tiles), not \(t)") }
+            cam.tiles = Int(t)
+        }
         if let c = m["classes"] {
             for (cls, v) in try ctx(c).mapping(allowed: ViolationClass.all) {
                 let cc = YAMLNode(node: v.node, context: "\(n.context), class '\(cls)'", file: n.file)

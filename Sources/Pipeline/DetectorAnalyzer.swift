@@ -2,6 +2,7 @@ import Foundation
 import Detection
 import NN
 import Rules
+import VideoIO
 
 /// Builds the analyzer for a model file.
 public enum AnalyzerFactory {
@@ -36,9 +37,42 @@ public final class ModelAnalyzer: FrameAnalyzer {
     }
 
     public func analyze(planarRGB: [Float]) throws -> [Observation] {
-        try detector.detect(planarRGB: planarRGB).regions.map { r in
+        ModelAnalyzer.observations(try detector.detect(planarRGB: planarRGB))
+    }
+
+    public func analyze(frame: VideoFrame, tiles: Int) throws -> [Observation] {
+        ModelAnalyzer.observations(try detector.detect(frame: frame, grid: TileGrid(n: tiles)))
+    }
+
+    static func observations(_ d: FrameDetections) -> [Observation] {
+        d.regions.map { r in
             Observation(className: r.className, score: Double(r.score),
                         box: NormalizedBox(x1: Double(r.box.x1), y1: Double(r.box.y1), x2: Double(r.box.x2), y2: Double(r.box.y2)))
         }
+    }
+}
+
+extension Detector {
+    /// Detects on a decoded frame: the whole frame, plus the tiles of `grid` (each cropped from
+    /// the full-resolution picture and resized to the model input). A tile FFmpeg cannot crop
+    /// is skipped; the whole-frame pass always runs.
+    public func detect(frame: VideoFrame, grid: TileGrid = .none) throws -> FrameDetections {
+        let whole = frame.planarRGB(width: inputWidth, height: inputHeight)
+        guard grid.n > 1 else { return try detect(planarRGB: whole) }
+        var parts: [(detections: FrameDetections, crop: Box)] = []
+        for crop in grid.views {
+            let input: [Float]?
+            if crop == Box(x1: 0, y1: 0, x2: 1, y2: 1) {
+                input = whole
+            } else {
+                let w = Float(frame.width), h = Float(frame.height)
+                let x = Int((crop.x1 * w).rounded(.down)), y = Int((crop.y1 * h).rounded(.down))
+                input = frame.planarRGB(width: inputWidth, height: inputHeight, cropX: x, cropY: y,
+                                        cropWidth: Int((crop.x2 * w).rounded(.up)) - x, cropHeight: Int((crop.y2 * h).rounded(.up)) - y)
+            }
+            guard let input else { continue }
+            parts.append((try detect(planarRGB: input), crop))
+        }
+        return Detector.merge(parts, classes: classes, nmsIoU: nmsIoU, maxPerClass: maxRegionsPerClass)
     }
 }

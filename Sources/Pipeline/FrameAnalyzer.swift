@@ -1,5 +1,6 @@
 import Foundation
 import Rules
+import VideoIO
 
 /// What the pipeline needs from the detector: the input size it wants and, for one frame as
 /// planar float RGB at that size, the regions it finds (already thresholded and de-duplicated).
@@ -10,6 +11,15 @@ public protocol FrameAnalyzer: AnyObject {
     /// A short name of the model, stored with each run.
     var modelName: String { get }
     func analyze(planarRGB: [Float]) throws -> [Observation]
+    /// One decoded frame, with `tiles` > 1 also an n×n grid of overlapping tiles (see
+    /// `Detection.TileGrid`). The default scales the whole frame and calls `analyze(planarRGB:)`.
+    func analyze(frame: VideoFrame, tiles: Int) throws -> [Observation]
+}
+
+extension FrameAnalyzer {
+    public func analyze(frame: VideoFrame, tiles: Int) throws -> [Observation] {
+        try analyze(planarRGB: frame.planarRGB(width: inputWidth, height: inputHeight))
+    }
 }
 
 /// Finds the default model: `STREETWARDEN_MODEL`, then `models/streetwarden-v1.json` in the

@@ -84,9 +84,18 @@ public final class LiveRunner: @unchecked Sendable {
             var lastRunSave = Date()
             while let frame = try source.nextFrame() {
                 samples += 1
-                let input = frame.planarRGB(width: analyzer.inputWidth, height: analyzer.inputHeight)
+                let tiles = cam.tiles
                 var inf = 0.0
+                // The model input is made only once an analyzer is free: streams whose keyframes
+                // arrive together (cameras with aligned GOPs) then wait holding just the decoded
+                // frame, not also its 1.8 MB float copy.
                 let obs = try analyzer.with { a -> [Observation] in
+                    if tiles > 1 {
+                        let t0 = Date()
+                        defer { inf = Date().timeIntervalSince(t0) }
+                        return try a.analyze(frame: frame, tiles: tiles)
+                    }
+                    let input = frame.planarRGB(width: a.inputWidth, height: a.inputHeight)
                     let t0 = Date()
                     defer { inf = Date().timeIntervalSince(t0) }
                     return try a.analyze(planarRGB: input)

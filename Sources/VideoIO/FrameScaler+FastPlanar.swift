@@ -1,22 +1,27 @@
 import CFFmpeg
 import CVideoKernels
 
-/// The fast twin of `planarRGB`'s reference path (one swscale call straight to GBRPF32).
+/// The fast twins of `planarRGB`'s reference path (one swscale call straight to GBRPF32).
 ///
 /// swscale's float-RGB output stage is plain C and its bilinear horizontal filter grows with
 /// the downscale ratio; at 1080p → 512×288 that cost about a fifth of an H.264 decode. For
-/// 8-bit 4:2:0 frames at least twice the target size this path instead:
-/// 1. halves the frame with a 2×2 box average (exact anti-aliasing for the first octave),
-/// 2. makes one swscale call from the half-size 4:2:0 picture to 4:2:0 at the target size
-///    (SIMD vertical stage, a short bilinear filter; chroma stays subsampled, a quarter of the
-///    chroma work of 4:4:4 output),
-/// 3. converts Y'CbCr 4:2:0 to planar float R, G, B with the frame's matrix (BT.601/BT.709)
-///    and range, each chroma sample serving its 2×2 luma block (one fused pass).
+/// 8-bit 4:2:0 frames at least twice the target size, in order of preference:
+/// 1. the band path (`FrameScaler+Bands.swift`): the picture was already scaled to 4:2:0 at
+///    the target size while the decoder wrote it; only step 3 below is left;
+/// 2. the tent path: the same C tent scaler on the finished frame (2×2 box halving, then a
+///    separable tent filter of radius max(scale, 1), vertical first, 8-bit 4:2:0 out);
+/// 3. Y'CbCr 4:2:0 → planar float R, G, B with the frame's matrix (BT.601/BT.709) and range,
+///    each chroma sample serving its 2×2 luma block (one fused pass);
+/// and, for shapes the tent scaler does not take (more than 8 taps a direction), the swscale
+/// path: box halving, one swscale call from the half-size 4:2:0 picture to 4:2:0 at the target
+/// size, then step 3.
 /// The C kernels run AVX2+FMA builds when CPUID reports both, SSE2 builds otherwise.
-/// `VideoFrameTests` checks it against the reference path.
+/// `FastPlanarTests` and `BandScalingTests` check them against each other and the reference.
 extension FrameScaler {
     /// Set to false to force the reference path (tests compare the two).
     nonisolated(unsafe) static var fastPathEnabled = true
+    /// Set to false to skip the band and tent paths (tests compare them with the swscale path).
+    nonisolated(unsafe) static var tentPathEnabled = true
 
     /// True when the C kernels run their AVX2+FMA builds on this CPU.
     static var kernelsUseAVX2: Bool { sw_kernels_use_avx2() != 0 }
@@ -37,11 +42,24 @@ extension FrameScaler {
         let hw = W / 2, hh = H / 2, cw = hw / 2, ch = hh / 2
         let fullRange = fmt == AV_PIX_FMT_YUVJ420P.rawValue || f.color_range == AVCOL_RANGE_JPEG
         let bt709 = f.colorspace == AVCOL_SPC_BT709
+        if Self.tentPathEnabled && bandPlanarRGB(frame, width: width, height: height, bt709: bt709,
+                                                 fullRange: fullRange, into: out) {
+            return true
+        }
 
         lock.lock()
         defer { lock.unlock() }
         let scratch = fastScratch(halfLuma: hw * hh, halfChroma: cw * ch, out: width * height)
         guard let y0 = f.data.0, let u0 = f.data.1, let v0 = f.data.2 else { return false }
+        if Self.tentPathEnabled, f.linesize.1 == f.linesize.2,
+           let tent = tentScaler(srcW: W, srcH: H, dstW: width, dstH: height) {
+            let yuv = scratch.yuv, ocw = (width + 1) / 2, och = (height + 1) / 2
+            sw_tent_scaler_begin(tent)
+            if sw_tent_scaler_push(tent, y0, f.linesize.0, u0, v0, f.linesize.1, Int32(H), yuv) == 1 {
+                return Self.yuv420ToPlanarRGB(y: yuv, u: yuv + width * height, v: yuv + width * height + ocw * och,
+                                              width: width, height: height, bt709: bt709, fullRange: fullRange, into: out)
+            }
+        }
         Self.boxHalve(y0, stride: Int(f.linesize.0), into: scratch.half, width: hw, height: hh)
         Self.boxHalve(u0, stride: Int(f.linesize.1), into: scratch.half + hw * hh, width: cw, height: ch)
         Self.boxHalve(v0, stride: Int(f.linesize.2), into: scratch.half + hw * hh + cw * ch, width: cw, height: ch)

@@ -1,4 +1,5 @@
 import CFFmpeg
+import CVideoKernels
 import Foundation
 
 /// swscale contexts shared by the frames of one source, one per (source shape, target shape),
@@ -17,10 +18,33 @@ final class FrameScaler: @unchecked Sendable {
     let lock = NSLock()
     private var contexts: [Key: OpaquePointer] = [:]
     private var scratch: (half: UnsafeMutablePointer<UInt8>, yuv: UnsafeMutablePointer<UInt8>, halfCount: Int, outCount: Int)?
+    /// The whole-frame tent scaler of the last shape asked for (call with `lock` held).
+    private var tent: (scaler: OpaquePointer, key: [Int])?
+    /// Pictures scaled band by band while decoded (see `FrameScaler+Bands.swift`).
+    let hub: OpaquePointer
+    /// True once `attachBands(to:)` hooked a decoder to `hub`.
+    var bandsAttached = false
+
+    init() {
+        hub = sw_band_hub_create()!
+    }
 
     deinit {
         for (_, c) in contexts { sws_freeContext(c) }
         if let s = scratch { s.half.deallocate(); s.yuv.deallocate() }
+        if let t = tent { sw_tent_scaler_free(t.scaler) }
+        sw_band_hub_free(hub)
+    }
+
+    /// A tent scaler from `srcW`×`srcH` to `dstW`×`dstH`, or nil when the shape does not
+    /// qualify (call with `lock` held).
+    func tentScaler(srcW: Int, srcH: Int, dstW: Int, dstH: Int) -> OpaquePointer? {
+        let key = [srcW, srcH, dstW, dstH]
+        if let t = tent, t.key == key { return t.scaler }
+        if let t = tent { sw_tent_scaler_free(t.scaler); tent = nil }
+        guard let s = sw_tent_scaler_create(Int32(srcW), Int32(srcH), Int32(dstW), Int32(dstH)) else { return nil }
+        tent = (s, key)
+        return s
     }
 
     /// Reused buffers of the fast path (call with `lock` held).

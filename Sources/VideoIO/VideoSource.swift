@@ -38,7 +38,7 @@ public final class VideoSource: @unchecked Sendable {
     private let url: String
     private let handles: Handles
     private var interrupt: UnsafeMutablePointer<sw_interrupt_state> { handles.interrupt }
-    private let scaler = FrameScaler()
+    private let scaler: FrameScaler
     private let streamIndex: Int32
     private let timeBase: Double
     private var origin: Double?
@@ -159,6 +159,11 @@ public final class VideoSource: @unchecked Sendable {
         }
         guard let pkt = av_packet_alloc() else { throw fail(.openFailed, "out of memory") }
         h.packet = pkt
+        let scaler = FrameScaler()
+        h.scaler = scaler
+        // Scale while decoding only where every decoded picture is sampled (or nearly: keyframes
+        // mode decodes nothing else); a rate policy would pay for pictures it drops.
+        if policy == .everyFrame || policy == .keyframes { scaler.attachBands(to: ctx) }
 
         let par = stream.pointee.codecpar.pointee
         let formatName = String(cString: fmt.pointee.iformat.pointee.name)
@@ -204,6 +209,7 @@ public final class VideoSource: @unchecked Sendable {
         self.input = name
         self.policy = policy
         self.handles = h
+        self.scaler = scaler
         self.readTimeoutMicros = Int64(options.readTimeout * 1_000_000)
         self.rtspTransport = transportUsed
         self.streamIndex = index
@@ -223,6 +229,9 @@ public final class VideoSource: @unchecked Sendable {
     /// Makes any blocking call on this source return now; `nextFrame()` then returns `nil`.
     /// Safe from any thread.
     public func stop() { sw_interrupt_stop(interrupt) }
+
+    /// Pictures scaled band by band while decoded, and how many of them were used (tests).
+    var bandStats: (completed: Int, served: Int) { scaler.bandStats }
 
     /// True once `stop()` was called.
     public var isStopped: Bool { sw_interrupt_stopped(interrupt) != 0 }
@@ -460,6 +469,8 @@ private final class Handles {
     var format: UnsafeMutablePointer<AVFormatContext>?
     var codec: UnsafeMutablePointer<AVCodecContext>?
     var packet: UnsafeMutablePointer<AVPacket>?
+    /// Owns the band hub the decoder's callbacks write into: it lives as long as the decoder.
+    var scaler: FrameScaler?
     let stopFlag: StopFlag?
 
     init(stopFlag: StopFlag?) {

@@ -26,10 +26,13 @@ struct Detect: ParsableCommand {
     @Option(help: "Output: jsonl (one JSON object per frame) or table.") var format: Format = .jsonl
     @Option(help: "Frames per second sampled from clips (0: keyframes only).") var fps: Double = 1
     @Option(help: "Stop each clip after this many sampled frames (0: no limit).") var maxFrames: Int = 0
+    @Option(help: "Also run an N×N grid of overlapping tiles (2–4) besides the whole frame, for small objects such as flyers (costs N²+1 passes).")
+    var tiles: Int = 1
 
     func validate() throws {
         guard fps >= 0, fps.isFinite else { throw ValidationError("--fps must be ≥ 0") }
         guard maxFrames >= 0 else { throw ValidationError("--max-frames must be ≥ 0") }
+        guard (1...4).contains(tiles) else { throw ValidationError("--tiles must be 1…4") }
     }
 
     func run() throws {
@@ -62,8 +65,7 @@ struct Detect: ParsableCommand {
         let source = try VideoSource(url: input, policy: fps > 0 ? .rate(fps) : .keyframes)
         var frames = 0
         while let frame = try source.nextFrame() {
-            let planar = frame.planarRGB(width: detector.inputWidth, height: detector.inputHeight)
-            let result = try detector.detect(planarRGB: planar)
+            let result = try detector.detect(frame: frame, grid: TileGrid(n: tiles))
             let pts: Double? = source.isStill ? nil : frame.pts
             switch format {
             case .jsonl:

@@ -49,6 +49,28 @@ final class DetectCommandTests: XCTestCase {
         }
     }
 
+    /// `--tiles 2` adds 2×2 tiles to the whole-frame pass: every class's image score is the best
+    /// over the passes, so it can only rise, and boxes stay inside the picture.
+    func testTilesNeverLowerScoresAndKeepBoxesInside() throws {
+        let dir = try temporaryFolder(self)
+        let img = dir.appendingPathComponent("wide.png").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=1280x720", "-frames:v", "1", img])
+        func scores(_ extra: [String]) throws -> ([String: Double], [[Double]]) {
+            let r = try CLI.run(["detect", img, "--model", model] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let dets = try XCTUnwrap(obj["detections"] as? [[String: Any]])
+            return (try XCTUnwrap(obj["scores"] as? [String: Double]), dets.compactMap { $0["box"] as? [Double] })
+        }
+        let (whole, _) = try scores([])
+        let (tiled, boxes) = try scores(["--tiles", "2"])
+        for (cls, s) in whole { XCTAssertGreaterThanOrEqual(tiled[cls]!, s - 1e-4, cls) }
+        for b in boxes { XCTAssertTrue(b[0] >= 0 && b[1] >= 0 && b[2] <= 1280 && b[3] <= 720 && b[0] <= b[2] && b[1] <= b[3], "\(b)") }
+        let bad = try CLI.run(["detect", img, "--model", model, "--tiles", "9"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--tiles"), bad.stderr)
+    }
+
     func testBenchAccuracyOnFolderDataset() throws {
         let dir = try temporaryFolder(self)
         for (sub, src) in [("garbage", "testsrc2"), ("background", "smptebars")] {

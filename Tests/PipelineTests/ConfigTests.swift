@@ -82,6 +82,16 @@ final class ConfigTests: XCTestCase {
         expectError("cameras:\n  - id: a\n    url: x\n    options: {transport: pigeon}\n", ["camera 'a'", "transport"])
     }
 
+    func testTilesKey() throws {
+        let c = try StreetWardenConfig.parse("defaults:\n  tiles: 2\ncameras:\n  - id: a\n    url: x\n    tiles: 3\n  - id: b\n    url: y\n")
+        XCTAssertEqual(c.defaults.tiles, 2)
+        XCTAssertEqual(c.cameras.map(\.tiles), [3, 2], "a camera without 'tiles' takes the defaults'")
+        XCTAssertEqual(try StreetWardenConfig.parse("rtsp://10.0.0.5/live\n").cameras[0].tiles, 1)
+        expectError("cameras:\n  - id: a\n    url: x\n    tiles: 0\n", ["camera 'a'", "tiles"])
+        expectError("cameras:\n  - id: a\n    url: x\n    tiles: 1.5\n", ["camera 'a'", "tiles must be a whole number"])
+        expectError("cameras:\n  - id: a\n    url: x\n    tiles: many\n", ["camera 'a'", "tiles"])
+    }
+
     func testMissingFileNamesIt() {
         XCTAssertThrowsError(try StreetWardenConfig.load(path: "/nonexistent/cams.yaml")) { e in
             XCTAssertTrue("\(e)".contains("/nonexistent/cams.yaml"))
