@@ -289,7 +289,7 @@ built the same way on *validation-split* backgrounds only. The OCR teacher sugge
         worse = [c for c in C if r_ap[c] is not None and n_ap[c] is not None and r_ap[c] < n_ap[c]]
         s.append("What the synthetic data adds: " + (
             f"at this short schedule, training with it scores *lower* on real validation images for "
-            f"{', '.join(worse)} (at equal steps {syn_share:.0%} of each batch is synthetic, so fewer real images are "
+            f"{', '.join(worse)} (one reason: at equal steps {syn_share:.0%} of each batch is synthetic, so fewer real images are "
             f"seen); it is what teaches street-level vending, flyers and banners, for which no real images "
             f"exist (synthetic-val rows). It is kept for that reason; whether it helps real images at full "
             f"length was not measured (one full-length run per variant did not fit the budget)."
@@ -364,7 +364,9 @@ KNOWN = """## Known failure modes and limits
   photos; heavy occlusion by people and vehicles was only simulated by strips.
 - **Real CCTV backdrops**: on the sample clips' backdrop (an elevated pedestrian view, no
   violations) a standing group of people fires garbage and a posted notice board fires illegal_ad
-  in most sampled frames, so the clean clip raises false cases. Expect such false alarms on real
+  in most sampled frames, so the clean clip raises false cases (with the 1600-iteration model,
+  whose thresholds are lower, illegal_ad fires in every sampled frame of every clip and
+  street_vending in every frame of the garbage clip; which object fires it was not checked). Expect such false alarms on real
   CCTV until the model sees negatives from the camera itself; use zone masks and per-camera
   thresholds (docs/config.md) meanwhile.
 - **Sample clips** (clips/samples) contain the synthesizer's own objects on a real backdrop; they
