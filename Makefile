@@ -45,10 +45,11 @@ test: deps
 train: deps
 	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r training/requirements.txt
-	$(VENV)/bin/python training/train.py
+	$(VENV)/bin/python training/train.py --no-experiments
 	$(VENV)/bin/python training/small_targets.py --json models/small-targets.json
 	$(VENV)/bin/python training/model_card.py
 	$(VENV)/bin/python Tests/NNTests/Fixtures/make_default_golden.py
+	$(VENV)/bin/python training/train.py --only-experiments
 
 ## fuzz: libFuzzer + ASan on the model loader for FUZZ_SECONDS (see Fuzz/README.md).
 FUZZ_SECONDS ?= 60

@@ -38,10 +38,12 @@ def random_crop(img, boxes, rng, min_area, p):
     return crop, b[keep], b[ign]
 
 
-def resize(img):
-    if img.shape[0] == H_IN and img.shape[1] == W_IN:
+def resize(img, size=(H_IN, W_IN)):
+    """Resize to size = (height, width) (the model input 288x512 by default)."""
+    h, w = size
+    if img.shape[0] == h and img.shape[1] == w:
         return img
-    return np.asarray(Image.fromarray(img).resize((W_IN, H_IN), Image.BILINEAR))
+    return np.asarray(Image.fromarray(img).resize((w, h), Image.BILINEAR))
 
 
 def hflip(img, boxes):
