@@ -14,13 +14,7 @@
    The same code serves a whole frame at once and a frame fed band by band while the decoder
    writes it (the bands are still in cache then); the result does not depend on the banding. */
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define SW_X86_DISPATCH 1
-#define SW_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define SW_X86_DISPATCH 0
-#endif
-#define SW_INLINE static inline __attribute__((always_inline))
+#include "dispatch.h"
 
 /* The ring holds the half rows one output row reads: at most SW_MAX_TAPS, and a new row only
    replaces one that no pending output needs (tap windows move down monotonically). Small, so
