@@ -71,16 +71,4 @@ extension Detector {
         for name in classes where scores[name] == nil { scores[name] = 0 }
         return FrameDetections(scores: scores, regions: regions)
     }
-
-    /// Detects on several views of one frame (each already scaled to the model input, in the
-    /// order of `grid.views`) and merges them.
-    public func detect(views planarRGB: [[Float]], grid: TileGrid) throws -> FrameDetections {
-        let crops = grid.views
-        precondition(planarRGB.count == crops.count, "detect(views:): \(planarRGB.count) inputs for \(crops.count) views")
-        var parts: [(detections: FrameDetections, crop: Box)] = []
-        for (input, crop) in zip(planarRGB, crops) {
-            parts.append((try detect(planarRGB: input), crop))
-        }
-        return Detector.merge(parts, classes: classes, nmsIoU: nmsIoU, maxPerClass: maxRegionsPerClass)
-    }
 }
