@@ -74,19 +74,7 @@ public final class Conv2D {
             return
         }
         if g.isDepthwise {
-            let per = windowScratchCount(g)
-            let base = scratch.reserve(per * Swift.max(1, threads))
-            weights.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in
-                    parallelChunks(g.inChannels, threads: threads) { range, chunk in
-                        var args = WindowArgs(input: input, output: output, geometry: g, channelRange: range,
-                                              weights: w.baseAddress!, bias: b.baseAddress!,
-                                              activation: activation, pool: nil)
-                        args.scratch = base + per * chunk
-                        kernels.window(args)
-                    }
-                }
-            }
+            runDepthwise(input: input, planes: nil, output: output, kernels: kernels, threads: threads)
             return
         }
         if Conv2D.usesDirect(g) {
@@ -133,6 +121,27 @@ public final class Conv2D {
         }
     }
 
+    /// Depthwise convolution through the window kernels, one chunk of channels per thread;
+    /// `planes` (one pointer per input channel) overrides the contiguous `input`.
+    private func runDepthwise(input: UnsafePointer<Float>, planes: UnsafePointer<UnsafePointer<Float>>?,
+                              output: UnsafeMutablePointer<Float>, kernels: KernelSet, threads: Int) {
+        let g = geometry
+        let per = windowScratchCount(g)
+        let base = scratch.reserve(per * Swift.max(1, threads))
+        weights.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                parallelChunks(g.inChannels, threads: threads) { range, chunk in
+                    var args = WindowArgs(input: input, output: output, geometry: g, channelRange: range,
+                                          weights: w.baseAddress!, bias: b.baseAddress!,
+                                          activation: activation, pool: nil)
+                    args.scratch = base + per * chunk
+                    args.inputPlanes = planes
+                    kernels.window(args)
+                }
+            }
+        }
+    }
+
     /// Whether `run(inputPlanes:…)` reads the planes in place: pointwise (1×1, stride 1,
     /// one group) and depthwise convolutions. Others gather the planes into one buffer first.
     public static func readsPlanesInPlace(_ g: ConvGeometry) -> Bool {
@@ -158,20 +167,7 @@ public final class Conv2D {
             return
         }
         if g.isDepthwise {
-            let per = windowScratchCount(g)
-            let base = scratch.reserve(per * Swift.max(1, threads))
-            weights.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in
-                    parallelChunks(g.inChannels, threads: threads) { range, chunk in
-                        var args = WindowArgs(input: inputPlanes[0], output: output, geometry: g, channelRange: range,
-                                              weights: w.baseAddress!, bias: b.baseAddress!,
-                                              activation: activation, pool: nil)
-                        args.scratch = base + per * chunk
-                        args.inputPlanes = inputPlanes
-                        kernels.window(args)
-                    }
-                }
-            }
+            runDepthwise(input: inputPlanes[0], planes: inputPlanes, output: output, kernels: kernels, threads: threads)
             return
         }
         packed[0].withUnsafeBufferPointer { a in
