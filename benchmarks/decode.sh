@@ -19,7 +19,7 @@ BIN=.build/release/streetwarden
 WORK=${STREETWARDEN_BENCH_DIR:-${TMPDIR:-/tmp}/streetwarden-bench}
 CLIP=$WORK/h264-1080p25-gop50-20s.mp4
 mkdir -p "$WORK"
-[ -x "$BIN" ] || swift build -c release --product streetwarden
+[ -x "$BIN" ] || swift build -c release --product streetwarden --static-swift-stdlib
 if [ ! -s "$CLIP" ]; then
   echo "making $CLIP" >&2
   ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=1920x1080:rate=25 -t 20 \
@@ -39,7 +39,7 @@ cpu_last() { awk '{ printf "%.3f", $1 + $2 }' "$CPUF"; }
 
 echo "# machine: $(lscpu | sed -n 's/^Model name: *//p') | $(nproc) cores | $(uname -r) | load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# ffmpeg: $(ffmpeg -version | head -1 | cut -d' ' -f1-3) | $(swift --version 2>&1 | head -1)"
-echo "# build: swift build -c release --product streetwarden (VideoIO: -O, default target CPU) | commit $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)"
+echo "# build: swift build -c release --product streetwarden --static-swift-stdlib (VideoIO: -O, default target CPU) | commit $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)"
 echo "# clip: $CLIP ($FRAMES frames, ${DURATION}s, 1920x1080 H.264 GOP 50) | rounds: $ROUNDS after 1 warm-up"
 
 declare -a PEER ALL KEY ALL_IN KEY_IN UP_OURS UP_PEER RATIO PEER_CPU ALL_CPU
