@@ -2,6 +2,7 @@
 # Decode benchmark (issue 2): streetwarden's in-process decode + scale against the ffmpeg CLI.
 #
 #   benchmarks/decode.sh [ROUNDS]        (default 5 rounds, after one warm-up round)
+#   taskset -c 1 benchmarks/decode.sh 20 (both sides pinned to one core, as in RESULTS.md)
 #
 # Makes a 1920x1080, 25 fps, 20 s H.264 clip with a 2 s GOP (testsrc2, x264 defaults) once,
 # then runs, interleaved in each round:
@@ -37,15 +38,22 @@ CPUF=$WORK/cpu.txt
 cpu_of() { /usr/bin/time -f "%U %S" -o "$CPUF" "$@"; }
 cpu_last() { awk '{ printf "%.3f", $1 + $2 }' "$CPUF"; }
 
-echo "# machine: $(lscpu | sed -n 's/^Model name: *//p') | $(nproc) cores | $(uname -r) | load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# machine: $(lscpu | sed -n 's/^Model name: *//p') | $(nproc) cores | $(uname -r) | load $(cut -d' ' -f1-3 /proc/loadavg) | CPUs allowed $(taskset -pc $$ | sed 's/.*: //')"
 echo "# ffmpeg: $(ffmpeg -version | head -1 | cut -d' ' -f1-3) | $(swift --version 2>&1 | head -1)"
 echo "# build: swift build -c release --product streetwarden --static-swift-stdlib (VideoIO: -O, default target CPU) | commit $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)"
 echo "# clip: $CLIP ($FRAMES frames, ${DURATION}s, 1920x1080 H.264 GOP 50) | rounds: $ROUNDS after 1 warm-up"
 
 declare -a PEER ALL KEY ALL_IN KEY_IN UP_OURS UP_PEER RATIO PEER_CPU ALL_CPU
 for round in $(seq 0 "$ROUNDS"); do
-  p=$(wall cpu_of ffmpeg -nostdin -v error -threads 1 -i "$CLIP" -f null -); pc=$(cpu_last)
-  t0=$(now); a=$(cpu_of "$BIN" bench decode "$CLIP" --mode all --threads 1 --json); t1=$(now); ac=$(cpu_last)
+  # ABBA: odd rounds run the peer first, even rounds ours first, so that a slow drift of the
+  # machine's speed (neighbours, frequency) does not always land on the same side.
+  if (( round % 2 )); then
+    p=$(wall cpu_of ffmpeg -nostdin -v error -threads 1 -i "$CLIP" -f null -); pc=$(cpu_last)
+    t0=$(now); a=$(cpu_of "$BIN" bench decode "$CLIP" --mode all --threads 1 --json); t1=$(now); ac=$(cpu_last)
+  else
+    t0=$(now); a=$(cpu_of "$BIN" bench decode "$CLIP" --mode all --threads 1 --json); t1=$(now); ac=$(cpu_last)
+    p=$(wall cpu_of ffmpeg -nostdin -v error -threads 1 -i "$CLIP" -f null -); pc=$(cpu_last)
+  fi
   aw=$(calc "$t1 - $t0")
   t0=$(now); k=$("$BIN" bench decode "$CLIP" --mode keyframes --threads 1 --json); t1=$(now)
   kw=$(calc "$t1 - $t0")
