@@ -261,7 +261,9 @@ have taught signs rather than tags.
         s.append(f"## Leave-one-source-out and synthetic ablation (short runs, {n} iterations each)\n")
         if not same:
             er = ex.get("recipe")
-            what = (f"source shares {er['mix']}, input-size schedule {er['schedule']}" if er else
+            what = (f"source shares {er['mix']}, input-size schedule {er['schedule']}, "
+                    + (f"top-k share {er['img_topk_share']:g}" if er.get("img_topk_share")
+                       else "max-only multiple-instance loss (no top-k term)") if er else
                     "the first model's recipe: all steps at 512×288, source shares facades 0.15, "
                     "street-cleanliness 0.17, Malta 0.12, Bogotá 0.10, graffiti 0.12, synthetic 0.34")
             s.append(f"**These runs are from the previous training recipe ({what}), not this model's; they "
