@@ -47,11 +47,13 @@ SCHEDULE = ((0.625, 160, 288), (0.375, H_IN, W_IN))
 DEFAULT_ITERS = 1600
 IMG_LOSS_WEIGHT = 2.0
 # Image-level positives (litter, tags: no boxes) also push the mean of their top IMG_TOPK_SHARE
-# cells (5 %: 29 of 576 cells at 288x512, 9 of 180 at 160x288) toward 1, with the same weight as
+# cells (2 %: 12 of 576 cells at 288x512, 4 of 180 at 160x288) toward 1, with the same weight as
 # the max-over-cells term. The max alone gives one cell per positive image a gradient while every
 # cell of every negative image gets one; with it the image score ranked the graffiti-walls
 # *training* images at AP 0.82 only (validation 0.54). Inference is unchanged (max over cells).
-IMG_TOPK_SHARE = 0.05
+# Full runs: 5 % gave graffiti-walls 0.955 but pooled street_vending 0.948 and lost the mixed
+# sample clip's flyer and banner; 2 % (this) is closer to the max-only model elsewhere.
+IMG_TOPK_SHARE = 0.02
 DEFAULT_SEED = 20261129  # also fixes the facades-ads train/val hash split
 STREET_SOURCES = ("street-cleanliness", "garbage-bags-malta", "facades-ads")
 # Per-class thresholds: the highest recall whose image-level precision on the real validation
