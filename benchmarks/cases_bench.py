@@ -24,7 +24,7 @@ def header():
             cpu = line.split(":", 1)[1].strip(); break
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     return {"cpu": cpu, "cores_online": os.cpu_count(), "kernel": platform.release(), "commit": commit,
-            "binary": os.path.relpath(BIN, ROOT), "build": "swift build -c release --static-swift-stdlib (kernels -O, target-cpu per ISA target)"}
+            "binary": os.path.relpath(BIN, ROOT), "build": "make build (kernels -O, target-cpu per ISA target)"}
 
 
 def make_clip(seconds, name):

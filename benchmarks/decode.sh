@@ -20,7 +20,7 @@ BIN=.build/release/streetwarden
 WORK=${STREETWARDEN_BENCH_DIR:-${TMPDIR:-/tmp}/streetwarden-bench}
 CLIP=$WORK/h264-1080p25-gop50-20s.mp4
 mkdir -p "$WORK"
-[ -x "$BIN" ] || swift build -c release --product streetwarden --static-swift-stdlib
+[ -x "$BIN" ] || make build
 if [ ! -s "$CLIP" ]; then
   echo "making $CLIP" >&2
   ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=1920x1080:rate=25 -t 20 \
@@ -40,20 +40,21 @@ cpu_last() { awk '{ printf "%.3f", $1 + $2 }' "$CPUF"; }
 
 echo "# machine: $(lscpu | sed -n 's/^Model name: *//p') | $(nproc) cores | $(uname -r) | load $(cut -d' ' -f1-3 /proc/loadavg) | CPUs allowed $(taskset -pc $$ | sed 's/.*: //')"
 echo "# ffmpeg: $(ffmpeg -version | head -1 | cut -d' ' -f1-3) | $(swift --version 2>&1 | head -1)"
-echo "# build: swift build -c release --product streetwarden --static-swift-stdlib (VideoIO: -O, default target CPU) | commit $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)"
+echo "# build: make build (VideoIO: -O, default target CPU) | commit $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)"
 echo "# clip: $CLIP ($FRAMES frames, ${DURATION}s, 1920x1080 H.264 GOP 50) | rounds: $ROUNDS after 1 warm-up"
 
 declare -a PEER ALL KEY ALL_IN KEY_IN UP_OURS UP_PEER RATIO PEER_CPU ALL_CPU
 for round in $(seq 0 "$ROUNDS"); do
   # ABBA: odd rounds run the peer first, even rounds ours first, so that a slow drift of the
   # machine's speed (neighbours, frequency) does not always land on the same side.
-  if (( round % 2 )); then
-    p=$(wall cpu_of ffmpeg -nostdin -v error -threads 1 -i "$CLIP" -f null -); pc=$(cpu_last)
-    t0=$(now); a=$(cpu_of "$BIN" bench decode "$CLIP" --mode all --threads 1 --json); t1=$(now); ac=$(cpu_last)
-  else
-    t0=$(now); a=$(cpu_of "$BIN" bench decode "$CLIP" --mode all --threads 1 --json); t1=$(now); ac=$(cpu_last)
-    p=$(wall cpu_of ffmpeg -nostdin -v error -threads 1 -i "$CLIP" -f null -); pc=$(cpu_last)
-  fi
+  if (( round % 2 )); then order="peer all"; else order="all peer"; fi
+  for side in $order; do
+    if [ "$side" = peer ]; then
+      p=$(wall cpu_of ffmpeg -nostdin -v error -threads 1 -i "$CLIP" -f null -); pc=$(cpu_last)
+    else
+      t0=$(now); a=$(cpu_of "$BIN" bench decode "$CLIP" --mode all --threads 1 --json); t1=$(now); ac=$(cpu_last)
+    fi
+  done
   aw=$(calc "$t1 - $t0")
   t0=$(now); k=$("$BIN" bench decode "$CLIP" --mode keyframes --threads 1 --json); t1=$(now)
   kw=$(calc "$t1 - $t0")
