@@ -67,15 +67,17 @@ targets += [
 
 // MARK: - Pipeline and command line
 targets += [
+    // SHA-256 compression for evidence files and clip identities (SHA extensions when present).
+    .target(name: "CSHA256", path: "Sources/CSHA256", cSettings: [.unsafeFlags(["-O2"])]),
     .target(name: "Pipeline", dependencies: [
-        "VideoIO", "NN", "Detection", "Rules", "CaseStore", "Geo",
+        "VideoIO", "NN", "Detection", "Rules", "CaseStore", "Geo", "CSHA256",
         .product(name: "Yams", package: "Yams"),
     ]),
     .executableTarget(name: "streetwarden", dependencies: [
         "Pipeline", "VideoIO", "NN", "Detection",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
-    .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CSHA256"]),
     .testTarget(name: "CLITests", dependencies: ["CaseStore"]),
 ]
 
