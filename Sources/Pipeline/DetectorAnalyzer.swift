@@ -10,9 +10,25 @@ public enum AnalyzerFactory {
         try ModelAnalyzer(path: modelPath)
     }
 
-    /// Checks the model loads, so a bad model is one clear error before any clip is touched.
-    public static func check(modelPath: String) throws {
-        _ = try make(modelPath: modelPath)
+    /// Checks the model loads, so a bad model is one clear error before any clip is touched,
+    /// and returns a factory whose first call hands out that checked analyzer (the model is
+    /// not loaded twice; a one-clip batch loads it once) and later calls load new ones.
+    public static func checkedFactory(modelPath: String) throws -> @Sendable () throws -> FrameAnalyzer {
+        let spare = SpareAnalyzer(try make(modelPath: modelPath))
+        return { try spare.take() ?? make(modelPath: modelPath) }
+    }
+}
+
+/// The analyzer loaded by the check, handed out once.
+private final class SpareAnalyzer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var analyzer: FrameAnalyzer?
+    init(_ a: FrameAnalyzer) { analyzer = a }
+    func take() -> FrameAnalyzer? {
+        lock.lock(); defer { lock.unlock() }
+        let a = analyzer
+        analyzer = nil
+        return a
     }
 }
 

@@ -46,9 +46,9 @@ struct Analyze: ParsableCommand {
                 catch { throw CLIError("--gps \(error)") }
             }
             let modelPath = try ModelLocator.resolve(model)
-            try AnalyzerFactory.check(modelPath: modelPath)
+            let makeAnalyzer = try AnalyzerFactory.checkedFactory(modelPath: modelPath)
             let store = try CaseStore(path: db)
-            let runner = BatchRunner(store: store, config: cfg, jobs: jobs) { try AnalyzerFactory.make(modelPath: modelPath) }
+            let runner = BatchRunner(store: store, config: cfg, jobs: jobs, makeAnalyzer: makeAnalyzer)
             runner.start = startDate
             runner.force = force
             runner.gps = gps

@@ -36,9 +36,9 @@ struct Watch: ParsableCommand {
             let cfg = try StreetWardenConfig.load(path: config)
             guard !cfg.cameras.isEmpty else { throw CLIError("config \(config): no cameras") }
             let modelPath = try ModelLocator.resolve(model)
-            try AnalyzerFactory.check(modelPath: modelPath)
+            let makeAnalyzer = try AnalyzerFactory.checkedFactory(modelPath: modelPath)
             let store = try CaseStore(path: db)
-            let runner = LiveRunner(store: store, config: cfg) { try AnalyzerFactory.make(modelPath: modelPath) }
+            let runner = LiveRunner(store: store, config: cfg, makeAnalyzer: makeAnalyzer)
             var server: MetricsServer?
             if let port = metricsPort ?? cfg.metricsPort {
                 server = try MetricsServer(port: port, metrics: runner.metrics)
