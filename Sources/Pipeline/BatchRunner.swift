@@ -145,8 +145,12 @@ public final class BatchRunner: @unchecked Sendable {
                 try patrol.seedOpenCases(along: track)
                 recorder = patrol
             } else {
-                recorder = IncidentRecorder(store: store, writer: writer, config: config, camera: cam, sourceID: sourceID,
-                                            runID: runID!, sourceKey: sourceKey, site: site, evidenceSub: sub, encode: encode)
+                let incidents = IncidentRecorder(store: store, writer: writer, config: config, camera: cam, sourceID: sourceID,
+                                                 runID: runID!, sourceKey: sourceKey, site: site, evidenceSub: sub, encode: encode)
+                // A clip is one stream: holding a few decoded pictures costs little memory, and
+                // tracks that never become violations then cost no evidence encoding.
+                incidents.maxHeldPictures = 8
+                recorder = incidents
             }
             var lastSave = Date()
             while let frame = try source.nextFrame() {

@@ -19,8 +19,22 @@ public final class IncidentRecorder {
     let site: String
     let evidenceSub: String
     let encode: (RGBCanvas) throws -> [UInt8]
-    /// JPEG of the frame where each pending track was first seen (nil when already stored).
-    private var firstSeen: [Int: (bytes: [UInt8], width: Int, height: Int)?] = [:]
+    /// The first-seen picture of each pending track.
+    private enum FirstSeen {
+        /// Already stored (a re-run, or written with the violation).
+        case stored
+        /// Encoded when the track started.
+        case encoded(bytes: [UInt8], width: Int, height: Int)
+        /// The decoded picture, kept (not converted or encoded) until the track becomes a
+        /// violation; dropped with the track otherwise.
+        case held(picture: () throws -> RGBCanvas, box: NormalizedBox)
+    }
+    private var firstSeen: [Int: FirstSeen] = [:]
+    /// How many first-seen pictures may be held unencoded at once (each keeps one decoded
+    /// frame, ≈3 MB at 1080p); tracks beyond that are encoded when they start. 0 encodes
+    /// every first-seen picture at once, which keeps memory flat (live streams). Most tracks
+    /// never last their dwell time, so holding saves their conversion and JPEG encoding.
+    public var maxHeldPictures = 0
     private var lastRefresh: Double = -.infinity
     /// Seconds between last-seen updates of violations still present (live sources).
     public var refreshInterval: Double = 30
@@ -56,7 +70,8 @@ public final class IncidentRecorder {
     }
 
     /// Feeds one sample. `image` is called at most once, only when evidence is needed.
-    public func process(_ sample: Sample, image: () throws -> RGBCanvas) throws {
+    /// `image` may be kept (see `maxHeldPictures`) and called after this sample.
+    public func process(_ sample: Sample, image: @escaping () throws -> RGBCanvas) throws {
         var frame: RGBCanvas?
         func canvas() throws -> RGBCanvas {
             if let f = frame { return f }
@@ -65,10 +80,14 @@ public final class IncidentRecorder {
         for event in engine.process(sample) {
             switch event {
             case .trackStarted(let i):
-                if try store.eventExists(key: key(for: i)) { firstSeen[i.trackID] = .some(nil); continue }
-                var c = try canvas()
-                c.strokeBox(x1: i.firstSeen.box.x1, y1: i.firstSeen.box.y1, x2: i.firstSeen.box.x2, y2: i.firstSeen.box.y2)
-                firstSeen[i.trackID] = (try encode(c), c.width, c.height)
+                if try store.eventExists(key: key(for: i)) { firstSeen[i.trackID] = .stored; continue }
+                let held = firstSeen.values.reduce(0) { if case .held = $1 { return $0 + 1 }; return $0 }
+                if held < maxHeldPictures {
+                    firstSeen[i.trackID] = .held(picture: image, box: i.firstSeen.box)
+                } else {
+                    let (bytes, w, h) = try firstSeenJPEG(try canvas(), box: i.firstSeen.box)
+                    firstSeen[i.trackID] = .encoded(bytes: bytes, width: w, height: h)
+                }
             case .violation(let i):
                 try recordViolation(i, frame: try canvas())
             case .ended(let i, let reason):
@@ -100,11 +119,17 @@ public final class IncidentRecorder {
         let crop = frame.crop(x1: v.box.x1, y1: v.box.y1, x2: v.box.x2, y2: v.box.y2)
         files.append(try writer.write(try encode(crop), sub: evidenceSub, name: "\(stem)-crop", kind: .crop,
                                       width: crop.width, height: crop.height))
-        if let f = firstSeen[i.trackID], let fs = f {
+        var first: (bytes: [UInt8], width: Int, height: Int)?
+        switch firstSeen[i.trackID] {
+        case .encoded(let bytes, let width, let height): first = (bytes, width, height)
+        case .held(let picture, let box): first = try firstSeenJPEG(try picture(), box: box)
+        case .stored, nil: first = nil
+        }
+        if let fs = first {
             files.append(try writer.write(fs.bytes, sub: evidenceSub, name: "\(stem)-first", kind: .firstSeen,
                                           width: fs.width, height: fs.height))
         }
-        firstSeen[i.trackID] = .some(nil)
+        firstSeen[i.trackID] = .stored
         let event = NewEvent(
             key: k, runID: runID, sourceID: sourceID, category: i.className,
             code: config.code(for: i.className, override: i.codeOverride), zoneID: i.zoneID, score: i.bestScore,
@@ -122,6 +147,13 @@ public final class IncidentRecorder {
         } else {
             skipped += 1
         }
+    }
+
+    /// The first-seen evidence: the picture with the region drawn, as JPEG.
+    private func firstSeenJPEG(_ picture: RGBCanvas, box: NormalizedBox) throws -> (bytes: [UInt8], width: Int, height: Int) {
+        var c = picture
+        c.strokeBox(x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y2)
+        return (try encode(c), c.width, c.height)
     }
 
     /// Ends every track (end of input); flushes last sightings to the store.

@@ -4,7 +4,7 @@ import Rules
 
 /// What `BatchRunner` and the live runner need of a recorder, fixed or moving.
 public protocol SampleRecorder: AnyObject {
-    func process(_ sample: Sample, image: () throws -> RGBCanvas) throws
+    func process(_ sample: Sample, image: @escaping () throws -> RGBCanvas) throws
     func finish() throws
     var stored: Int { get }
     var skipped: Int { get }

@@ -134,7 +134,7 @@ public final class PatrolRecorder {
     }
 
     /// Feeds one sample. `image` is called at most once, only when evidence is needed.
-    public func process(_ sample: Sample, image: () throws -> RGBCanvas) throws {
+    public func process(_ sample: Sample, image: @escaping () throws -> RGBCanvas) throws {
         var frame: RGBCanvas?
         func canvas() throws -> RGBCanvas {
             if let f = frame { return f }

@@ -42,10 +42,56 @@ final class IncidentRecorderTests: XCTestCase {
         var t = 0.0
         while t < 900 {
             let obs = (t < 300 || t >= 600) ? [Observation(className: "garbage", score: 0.8, box: box)] : []
-            try rec.process(Sample(time: t, wallClock: t0.addingTimeInterval(t), observations: obs)) { frame }
+            try rec.process(Sample(time: t, wallClock: t0.addingTimeInterval(t), observations: obs)) { [frame] in frame! }
             t += 2
         }
         try rec.finish()
+    }
+
+    /// Held first-seen pictures (as `analyze` uses) give the evidence files eager encoding
+    /// gives, byte for byte; a track that never lasts its dwell time never asks for a picture;
+    /// past `maxHeldPictures` pending tracks are encoded at once.
+    func testHeldFirstSeenPicturesGiveTheSameEvidenceAndSkipShortTracks() throws {
+        func run(held: Int, folder: String) throws -> (files: [String: String], calls: Int) {
+            let root = dir.appendingPathComponent(folder)
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            let store = try CaseStore(path: root.appendingPathComponent("db.sqlite").path)
+            let s = try store.upsertSource(SourceInfo(key: "sha256:test", kind: .file, uri: "street.mp4", cameraID: "cam-1"))
+            let r = try store.beginRun(sourceID: s, model: nil, configDigest: nil)
+            let rec = IncidentRecorder(store: store, writer: EvidenceWriter(root: root), config: StreetWardenConfig(),
+                                       camera: CameraConfig(id: "cam-1", url: "street.mp4"), sourceID: s, runID: r,
+                                       sourceKey: "sha256:test", site: "camera:cam-1", evidenceSub: "cam-1",
+                                       encode: { try JPEGEncoder.encode($0.rgbImage, quality: 85) })
+            rec.maxHeldPictures = held
+            var calls = 0
+            let passerBy = NormalizedBox(x1: 0.05, y1: 0.1, x2: 0.2, y2: 0.3)
+            var t = 0.0
+            while t < 200 {
+                var obs = [Observation(className: "garbage", score: 0.8, box: box)]
+                // A second region for 20 s only: a track that starts and is dropped.
+                if t >= 10 && t < 30 { obs.append(Observation(className: "illegal_ad", score: 0.8, box: passerBy)) }
+                let picture = frame!
+                try rec.process(Sample(time: t, wallClock: t0.addingTimeInterval(t), observations: obs)) {
+                    calls += 1
+                    return picture
+                }
+                t += 2
+            }
+            try rec.finish()
+            XCTAssertEqual(rec.stored, 1)
+            var files: [String: String] = [:]
+            for e in try store.events() { for f in e.evidence { files[f.path] = f.sha256 } }
+            return (files, calls)
+        }
+        let eager = try run(held: 0, folder: "eager")
+        let held = try run(held: 8, folder: "held")
+        XCTAssertEqual(eager.files.count, 3)
+        XCTAssertEqual(held.files, eager.files, "same names, same bytes")
+        XCTAssertEqual(eager.calls, 3, "garbage start, ad start, violation")
+        XCTAssertEqual(held.calls, 2, "the held garbage picture at its violation, and the violation frame; none for the ad")
+        let one = try run(held: 1, folder: "one")
+        XCTAssertEqual(one.files, eager.files)
+        XCTAssertEqual(one.calls, 3, "the second pending track is encoded at once")
     }
 
     func testRecurrenceGivesOneCaseTwoOccurrencesWithEvidence() throws {
@@ -108,7 +154,7 @@ final class IncidentRecorderTests: XCTestCase {
         for i in 0..<120 {
             let t = Double(i) * 2
             try rec.process(Sample(time: t, wallClock: t0.addingTimeInterval(t),
-                                   observations: [Observation(className: "street_vending", score: 0.9, box: box)])) { frame }
+                                   observations: [Observation(className: "street_vending", score: 0.9, box: box)])) { [frame] in frame! }
         }
         try rec.finish()
         let c = try XCTUnwrap(store.cases().first)
