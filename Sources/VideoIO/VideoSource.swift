@@ -51,6 +51,19 @@ public final class VideoSource: @unchecked Sendable {
     private var nextSampleTime: Double?
     private var lastPts: Double?
     private var sawTimestamp = false
+    /// Keyframes policy on a seekable MP4/MOV file: the sample table lists every keyframe, so
+    /// after each keyframe the demuxer jumps to the next one instead of reading (from disk,
+    /// into packets) the pictures between, which the decoder would skip anyway. Turned off
+    /// for good if a jump lands anywhere unexpected; the last GOP is always read in full, so
+    /// a file cut short is still reported.
+    private var indexJumps: Bool
+    /// The keyframe a jump aimed at (decoding timestamp), until its packet arrives.
+    private var jumpTarget: Int64?
+    /// Decoding timestamp of the last key packet sent: packets at or before it are dropped
+    /// after a jump (never decoded twice).
+    private var lastKeyDts: Int64?
+    /// Jumps made (tests).
+    private(set) var indexJumpCount = 0
 
     private static let networkReady: Void = { avformat_network_init(); _ = FFmpegLog.installed }()
 
@@ -222,6 +235,9 @@ public final class VideoSource: @unchecked Sendable {
         self.frameRate = rate.den != 0 && rate.num > 0 ? Double(rate.num) / Double(rate.den) : nil
         self.isLive = live
         self.duration = live ? nil : knownDuration
+        let seekable = fmt.pointee.pb.map { $0.pointee.seekable & AVIO_SEEKABLE_NORMAL != 0 } ?? false
+        self.indexJumps = policy == .keyframes && !live && seekable && formatName.hasPrefix("mov,mp4")
+            && avformat_index_get_entries_count(stream) > 1
         self.origin = origin
         self.baseDate = base
     }
@@ -294,11 +310,31 @@ public final class VideoSource: @unchecked Sendable {
             defer { av_packet_unref(pkt) }
             guard pkt.pointee.stream_index == streamIndex else { continue }
             notePosition(pkt.pointee)
-            if policy == .keyframes && (pkt.pointee.flags & sw_pkt_flag_key()) == 0 { continue }
+            let isKey = (pkt.pointee.flags & sw_pkt_flag_key()) != 0
+            if let target = jumpTarget {
+                jumpTarget = nil
+                let dts = pkt.pointee.dts
+                if dts != target {
+                    // Landed off the aimed keyframe: read on in order from here. Past it, go
+                    // back to the last keyframe sent first, so none between is lost.
+                    indexJumps = false
+                    if dts == sw_nopts_value() || dts > target, let last = lastKeyDts {
+                        _ = av_seek_frame(fmt, streamIndex, last, AVSEEK_FLAG_BACKWARD)
+                        continue
+                    }
+                }
+            }
+            if policy == .keyframes && !isKey { continue }
+            let dts = pkt.pointee.dts
+            if policy == .keyframes, let last = lastKeyDts, dts != sw_nopts_value(), dts <= last { continue }
             FFmpegLog.clear()
             let s = avcodec_send_packet(ctx, pkt)
             if s < 0 && s != sw_averror_eagain() && s != sw_averror_eof() {
                 noteDamage(FFmpegLog.message(s))
+            }
+            if policy == .keyframes && dts != sw_nopts_value() {
+                lastKeyDts = dts
+                if indexJumps { jumpToKeyframe(after: dts, in: fmt) }
             }
         }
     }
@@ -353,6 +389,29 @@ public final class VideoSource: @unchecked Sendable {
         let copy = FrameBox()!
         av_frame_move_ref(copy.frame, f)
         return VideoFrame(box: copy, scaler: scaler, pts: pts, wallClock: stamp, isKeyframe: key)
+    }
+
+    /// Moves the demuxer to the index's next keyframe after the one at `dts`, when pictures lie
+    /// between (see `indexJumps`).
+    private func jumpToKeyframe(after dts: Int64, in fmt: UnsafeMutablePointer<AVFormatContext>) {
+        let st = fmt.pointee.streams[Int(streamIndex)]!
+        let here = av_index_search_timestamp(st, dts, AVSEEK_FLAG_ANY | AVSEEK_FLAG_BACKWARD)
+        guard here >= 0, let entry = avformat_index_get_entry(st, here), entry.pointee.timestamp == dts else {
+            indexJumps = false
+            return
+        }
+        let next = av_index_search_timestamp(st, dts + 1, 0)   // first keyframe after this one
+        guard next > here + 1, let target = avformat_index_get_entry(st, next) else { return }
+        let ts = target.pointee.timestamp
+        // The MOV demuxer takes presentation times and searches the decode-time index from
+        // that time less its stream's delay: searching forward from the keyframe's decode
+        // time finds that keyframe (the delay is shorter than a GOP).
+        guard av_seek_frame(fmt, streamIndex, ts, 0) >= 0 else {
+            indexJumps = false
+            return
+        }
+        jumpTarget = ts
+        indexJumpCount += 1
     }
 
     private func notePosition(_ p: AVPacket) {

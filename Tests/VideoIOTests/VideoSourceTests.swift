@@ -50,6 +50,32 @@ final class VideoSourceTests: XCTestCase {
         XCTAssertEqual(source.decodedFrames, 5, "non-key packets never reached the decoder")
     }
 
+    /// Keyframes mode on an MP4 jumps from keyframe to keyframe through the sample table and
+    /// delivers exactly what reading every packet in order delivers (here the same stream
+    /// copied into MPEG-TS, which has no index): same times, same pixels. B-frames make decode
+    /// and presentation order differ, and the MP4 gets an edit list.
+    func testKeyframesJumpThroughTheMP4IndexAndMatchReadingInOrder() throws {
+        let mp4 = try Fixtures.clip("gop10-bframes.mp4", seconds: 4, gop: 10,
+                                    codec: ["-c:v", "libx264", "-preset", "fast", "-bf", "2"], extra: ["-sc_threshold", "0"])
+        let ts = try Fixtures.make("gop10-bframes.ts", ["-i", mp4, "-c", "copy", "-f", "mpegts", "OUT"])
+        let jumping = try VideoSource(url: mp4, policy: .keyframes)
+        let inOrder = try VideoSource(url: ts, policy: .keyframes)
+        let a = try readAll(jumping), b = try readAll(inOrder)
+        XCTAssertEqual(a.count, 10)
+        XCTAssertEqual(a.map { (($0.pts - a[0].pts) * 100).rounded() }, b.map { (($0.pts - b[0].pts) * 100).rounded() })
+        for i in [0, 4, 9] {
+            XCTAssertEqual(a[i].planarRGB(width: 64, height: 48), b[i].planarRGB(width: 64, height: 48), "keyframe \(i)")
+        }
+        XCTAssertEqual(jumping.indexJumpCount, 9, "one jump per keyframe but the last")
+        XCTAssertEqual(inOrder.indexJumpCount, 0)
+        XCTAssertEqual(jumping.position, 4, accuracy: 0.05, "the last GOP is read to the end")
+        XCTAssertEqual(jumping.decodedFrames, 10)
+        // Every-frame mode reads in order.
+        let all = try VideoSource(url: mp4, policy: .everyFrame)
+        XCTAssertEqual(try readAll(all).count, 100)
+        XCTAssertEqual(all.indexJumpCount, 0)
+    }
+
     func testRatePolicyKeepsTheRequestedRate() throws {
         let path = try Fixtures.clip("rate.mp4", seconds: 2)
         let frames = try readAll(try VideoSource(url: path, policy: .rate(5)))
