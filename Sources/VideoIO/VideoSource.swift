@@ -318,23 +318,25 @@ public final class VideoSource: @unchecked Sendable {
                     // Landed off the aimed keyframe: read on in order from here. Past it, go
                     // back to the last keyframe sent first, so none between is lost.
                     indexJumps = false
-                    if dts == sw_nopts_value() || dts > target, let last = lastKeyDts {
-                        _ = av_seek_frame(fmt, streamIndex, last, AVSEEK_FLAG_BACKWARD)
+                    if dts == sw_nopts_value() || dts > target, let last = lastKeyDts,
+                       av_seek_frame(fmt, streamIndex, last, AVSEEK_FLAG_BACKWARD) >= 0 {
                         continue
                     }
                 }
             }
             if policy == .keyframes && !isKey { continue }
             let dts = pkt.pointee.dts
-            if policy == .keyframes, let last = lastKeyDts, dts != sw_nopts_value(), dts <= last { continue }
+            // After a jump, never a keyframe twice. (Only then: a live stream's timestamps may
+            // wrap or restart, and every keyframe of it must still be decoded.)
+            if indexJumpCount > 0, let last = lastKeyDts, dts != sw_nopts_value(), dts <= last { continue }
             FFmpegLog.clear()
             let s = avcodec_send_packet(ctx, pkt)
             if s < 0 && s != sw_averror_eagain() && s != sw_averror_eof() {
                 noteDamage(FFmpegLog.message(s))
             }
-            if policy == .keyframes && dts != sw_nopts_value() {
+            if indexJumps && dts != sw_nopts_value() {
                 lastKeyDts = dts
-                if indexJumps { jumpToKeyframe(after: dts, in: fmt) }
+                jumpToKeyframe(after: dts, in: fmt)
             }
         }
     }
