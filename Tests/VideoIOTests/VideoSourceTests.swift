@@ -76,6 +76,25 @@ final class VideoSourceTests: XCTestCase {
         XCTAssertEqual(all.indexJumpCount, 0)
     }
 
+    /// A clip cut from a recording without re-encoding starts mid-GOP, and its MP4 edit list
+    /// hides the pictures before the cut: jumping through the index still delivers exactly the
+    /// keyframes that decoding every frame shows.
+    func testKeyframeJumpsOnAClipCutMidGOP() throws {
+        let src = try Fixtures.clip("gop10-bframes-src.mp4", seconds: 4, gop: 10,
+                                    codec: ["-c:v", "libx264", "-preset", "fast", "-bf", "2"], extra: ["-sc_threshold", "0"])
+        let cut = try Fixtures.make("gop10-cut.mp4", ["-ss", "0.5", "-i", src, "-c", "copy", "OUT"])
+        let jumping = try VideoSource(url: cut, policy: .keyframes)
+        let keys = try readAll(jumping)
+        let every = try readAll(try VideoSource(url: cut, policy: .everyFrame)).filter(\.isKeyframe)
+        XCTAssertGreaterThanOrEqual(keys.count, 7)
+        // One jump per key packet but the last; the hidden keyframe before the cut is one of them.
+        XCTAssertEqual(jumping.indexJumpCount, keys.count, "every jump landed")
+        XCTAssertEqual(keys.map { ($0.pts * 100).rounded() }, every.map { ($0.pts * 100).rounded() })
+        for (a, b) in zip(keys, every) {
+            XCTAssertEqual(a.planarRGB(width: 32, height: 24), b.planarRGB(width: 32, height: 24), "keyframe at \(a.pts)")
+        }
+    }
+
     func testRatePolicyKeepsTheRequestedRate() throws {
         let path = try Fixtures.clip("rate.mp4", seconds: 2)
         let frames = try readAll(try VideoSource(url: path, policy: .rate(5)))
