@@ -15,6 +15,9 @@ public struct KernelSet: @unchecked Sendable {
     /// `(line, width, padding, even, odd, count)`: `even[t] = line[2t − padding]`,
     /// `odd[t] = line[2t + 1 − padding]` for t < count, zero outside the line.
     public let splitEvenOdd: (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+    /// The fused stem (3×3/2 convolution + 3×3/2 max pool, see `ConvMaxPoolArgs`) where this
+    /// path has one; nil runs the direct convolution into a ring of rows and `maxPoolRows`.
+    public let convMaxPool: ((ConvMaxPoolArgs) -> Void)?
 
     public init(path: KernelPath, vectorWidth: Int,
                 gemm: @escaping (GemmArgs) -> Void,
@@ -25,7 +28,9 @@ public struct KernelSet: @unchecked Sendable {
                 softmax: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void,
                 maxPoolRows: @escaping (MaxPoolRowsArgs) -> Void,
                 splitEvenOdd: @escaping (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>,
-                                         UnsafeMutablePointer<Float>, Int) -> Void) {
+                                         UnsafeMutablePointer<Float>, Int) -> Void,
+                convMaxPool: ((ConvMaxPoolArgs) -> Void)? = nil) {
+        self.convMaxPool = convMaxPool
         self.path = path; self.vectorWidth = vectorWidth; self.gemm = gemm; self.window = window
         self.activate = activate; self.add = add; self.globalAveragePool = globalAveragePool
         self.softmax = softmax; self.maxPoolRows = maxPoolRows
@@ -33,9 +38,10 @@ public struct KernelSet: @unchecked Sendable {
     }
 
     /// The table of the generic SIMD kernels instantiated for `isa`. Call this from a module
-    /// built with that ISA's target flags: the kernels are specialized there.
+    /// built with that ISA's target flags: the kernels are specialized there. `fusedStem`
+    /// adds the fused stem kernel (paths whose machines the tests run on).
     @inlinable
-    public static func simd<I: SIMDISA>(_ isa: I.Type, path: KernelPath) -> KernelSet {
+    public static func simd<I: SIMDISA>(_ isa: I.Type, path: KernelPath, fusedStem: Bool = false) -> KernelSet {
         KernelSet(path: path, vectorWidth: I.V.scalarCount,
                   gemm: { GenericGEMM<I>.gemm($0) },
                   window: { GenericWindow<I>.run($0) },
@@ -44,11 +50,12 @@ public struct KernelSet: @unchecked Sendable {
                   globalAveragePool: { GenericElementwise<I>.globalAveragePool($0, $1, $2, $3) },
                   softmax: { GenericElementwise<I>.softmax($0, $1, $2, $3) },
                   maxPoolRows: { GenericMaxRows<I>.run($0) },
-                  splitEvenOdd: { GenericMaxRows<I>.splitEvenOdd($0, width: $1, padding: $2, even: $3, odd: $4, count: $5) })
+                  splitEvenOdd: { GenericMaxRows<I>.splitEvenOdd($0, width: $1, padding: $2, even: $3, odd: $4, count: $5) },
+                  convMaxPool: fusedStem ? { GenericConvMaxPool<I>.run($0) } : nil)
     }
 
     /// Portable SIMD (4-wide, no FMA), built without target flags.
-    public static let portable = KernelSet.simd(PortableISA.self, path: .portable)
+    public static let portable = KernelSet.simd(PortableISA.self, path: .portable, fusedStem: true)
 
     /// Plain loops for every entry (the packed GEMM included), the twin of all paths.
     public static let reference = KernelSet(

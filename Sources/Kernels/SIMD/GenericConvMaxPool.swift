@@ -1,0 +1,259 @@
+/// One chunk of the fused stem: a 3×3, stride-2, padding-1 convolution of a few input
+/// channels, its activation, then a 3×3, stride-2, padding-1 max pool, with no convolution
+/// output ever stored. The reference twin is `Reference.conv2d` followed by `Reference.pool`.
+public struct ConvMaxPoolArgs {
+    /// `[inChannels, height, width]`.
+    public var input: UnsafePointer<Float>
+    /// The convolution (kernel 3, stride 2, padding 1, one group).
+    public var geometry: ConvGeometry
+    /// Weights as `packGemmWeights` lays them out: ⌈out/6⌉ panels of `[inChannels·9][6]`.
+    public var weights: UnsafePointer<Float>
+    /// ⌈out/6⌉·6 biases, zero past `outChannels`.
+    public var bias: UnsafePointer<Float>
+    public var activation: Activation
+    /// `[outChannels, pooledHeight, pooledWidth]` (see `ConvMaxPoolLayout`).
+    public var output: UnsafeMutablePointer<Float>
+    /// Pooled output rows this call computes.
+    public var rows: Range<Int>
+    /// `ConvMaxPoolLayout(geometry).scratchCount` floats of work space.
+    public var scratch: UnsafeMutablePointer<Float>
+
+    public init(input: UnsafePointer<Float>, geometry: ConvGeometry, weights: UnsafePointer<Float>,
+                bias: UnsafePointer<Float>, activation: Activation, output: UnsafeMutablePointer<Float>,
+                rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+        self.input = input; self.geometry = geometry; self.weights = weights; self.bias = bias
+        self.activation = activation; self.output = output; self.rows = rows; self.scratch = scratch
+    }
+}
+
+/// Sizes of the fused stem's work space, the same for every vector width up to 16.
+public struct ConvMaxPoolLayout {
+    public let pooledHeight: Int
+    public let pooledWidth: Int
+    /// Pooled columns rounded up to 16: the length of one horizontally pooled row.
+    public let columns: Int
+    /// Floats of one phase of a split input row (`columns + 1` used, rest slack).
+    public let phaseLength: Int
+    /// Phases stored per split input row: Q0…Q3 and a copy of Q2.
+    public let phasesPerRow = 5
+    /// Output channels rounded up to the 6-row panels.
+    public let paddedChannels: Int
+
+    public init(_ g: ConvGeometry) {
+        pooledHeight = (g.outHeight - 1) / 2 + 1
+        pooledWidth = (g.outWidth - 1) / 2 + 1
+        columns = (pooledWidth + 15) / 16 * 16
+        phaseLength = columns + 8
+        paddedChannels = (g.outChannels + 5) / 6 * 6
+    }
+
+    /// Split input rows (3 per input channel, `phasesPerRow` phases each), a zero row, two horizontally pooled rows of
+    /// every padded channel, the carried vectors and the right-edge mask.
+    public func scratchCount(_ g: ConvGeometry) -> Int {
+        (g.inChannels * 3 + 1) * phasesPerRow * phaseLength + 2 * paddedChannels * columns + 6 * 16 + columns + 16
+    }
+
+    /// Whether the fused kernel computes this convolution + max pool.
+    public static func fits(_ g: ConvGeometry, poolKernel: Int, poolStride: Int, poolPadding: Int) -> Bool {
+        g.kernel == 3 && g.stride == 2 && g.padding == 1 && g.groups == 1 && g.inChannels <= 4
+            && poolKernel == 3 && poolStride == 2 && poolPadding == 1 && g.problem == nil
+    }
+}
+
+/// The fused stem. Each input row is split once into four phases, `Q_r[t] = line[4t + r − 1]`,
+/// so that even convolution columns 2t read taps Q0, Q1, Q2 and odd columns 2t + 1 read Q2,
+/// Q3, Q0 shifted by one, all plain vector loads at `t`. A micro-kernel keeps 6 output
+/// channels × (even, odd) columns of one vector of pooled columns in 12 accumulators; after
+/// the activation, `max(even[t], odd[t], odd[t − 1])` is the horizontal pool (odd[t − 1]
+/// comes from the previous vector through `shiftIn`). Vertically, pooled row `py` is the
+/// max of the horizontally pooled conv rows 2py − 1, 2py, 2py + 1, from two row buffers used
+/// in turn (the odd row is reused by the next pooled row).
+public enum GenericConvMaxPool<I: SIMDISA> {
+    public typealias V = I.V
+
+    @inlinable
+    public static func run(_ a: ConvMaxPoolArgs) {
+        switch a.activation {
+        case .none: run(a, NoActivation.self)
+        case .relu: run(a, ReLUActivation.self)
+        default: run(a, AnyActivation.self)
+        }
+    }
+
+    @inlinable
+    static func run<E: Epilogue>(_ a: ConvMaxPoolArgs, _: E.Type) {
+        let g = a.geometry
+        let lay = ConvMaxPoolLayout(g)
+        let w = V.scalarCount
+        let cin = g.inChannels, cout = g.outChannels
+        let hc = g.outHeight, wc = g.outWidth
+        let hp = lay.pooledHeight, wp = lay.pooledWidth
+        let cols = lay.columns, len = lay.phaseLength
+        let nv = (wp + w - 1) / w
+        let panels = lay.paddedChannels / 6
+        let act = a.activation
+        var s = a.scratch
+        let rowFloats = lay.phasesPerRow * len
+        let phases = s; s += cin * 3 * rowFloats
+        let zero = s; s += rowFloats
+        let rowA = s; s += lay.paddedChannels * cols
+        let rowB = s; s += lay.paddedChannels * cols
+        let carry = s; s += 6 * 16
+        let mask = s
+        zero.update(repeating: 0, count: rowFloats)
+        // Odd conv columns 2t + 1 ≥ wc lie outside the map: −∞ joins no window.
+        let oddValid = wc / 2
+        for t in 0..<cols { mask[t] = t < oddValid ? 0 : -.infinity }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: cin * 3) { tagBuf in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: cin * 3) { tableBuf in
+                let tags = tagBuf.baseAddress!, table = tableBuf.baseAddress!
+                tags.update(repeating: Int.min, count: cin * 3)
+
+                /// Horizontally pooled conv row `r` into `h` (channel i at `h + i·cols`).
+                func convRow(_ r: Int, _ h: UnsafeMutablePointer<Float>) {
+                    for c in 0..<cin {
+                        for ky in 0..<3 {
+                            let iy = 2 * r + ky - 1
+                            var q = UnsafePointer(zero)
+                            if iy >= 0 && iy < g.height {
+                                // Input rows of consecutive conv rows: slot iy mod 3 is free again.
+                                let slot = c * 3 + iy % 3
+                                let dst = phases + slot * rowFloats
+                                if tags[slot] != iy {
+                                    split4(a.input + (c * g.height + iy) * g.width, width: g.width, dst, len,
+                                           count: cols + 1)
+                                    (dst + 4 * len).update(from: dst + 2 * len, count: cols + 1)
+                                    tags[slot] = iy
+                                }
+                                q = UnsafePointer(dst)
+                            }
+                            table[c * 3 + ky] = q
+                        }
+                    }
+                    for p in 0..<panels {
+                        for i in 0..<6 { carry[i * w + w - 1] = -.infinity }
+                        let wts = a.weights + p * cin * 9 * 6
+                        for v in 0..<nv {
+                            let masked = (v + 1) * w > oddValid
+                            block(E.self, UnsafePointer(table), cin * 3, v * w, wts, a.bias + p * 6, act, len,
+                                  masked ? UnsafePointer(mask) : nil, carry, h + p * 6 * cols, cols)
+                        }
+                    }
+                }
+
+                // rowA holds conv row 2py − 1 (when valid) on entry to each pooled row.
+                var prevRow = -1
+                for py in a.rows {
+                    let out = a.output + py * wp
+                    let rp = 2 * py - 1, re = 2 * py, ro = 2 * py + 1
+                    if rp >= 0 && prevRow != rp { convRow(rp, rowA) }
+                    convRow(re, rowB)
+                    combine(out, hp * wp, rowB, rp >= 0 ? UnsafePointer(rowA) : nil, cout, wp, cols)
+                    if ro < hc {
+                        convRow(ro, rowA)
+                        combine(out, hp * wp, rowA, UnsafePointer(out), cout, wp, cols, outIsSecond: true)
+                        prevRow = ro
+                    } else {
+                        prevRow = -1
+                    }
+                }
+            }
+        }
+    }
+
+    /// `out[c] = max(h[c], other[c])` (or `h[c]`) over `wp` columns of each channel; `other`
+    /// may be `out` itself (`outIsSecond`: its channel stride is `outStride`, else `cols`).
+    @inlinable @inline(__always)
+    static func combine(_ out: UnsafeMutablePointer<Float>, _ outStride: Int, _ h: UnsafeMutablePointer<Float>,
+                        _ other: UnsafePointer<Float>?, _ channels: Int, _ wp: Int, _ cols: Int,
+                        outIsSecond: Bool = false) {
+        let w = V.scalarCount
+        let otherStride = outIsSecond ? outStride : cols
+        for c in 0..<channels {
+            let o = out + c * outStride, hc = h + c * cols
+            var x = 0
+            if let other {
+                let q = other + c * otherStride
+                while x + w <= wp { vstore(I.max(vload(hc + x), vload(q + x)), o + x); x += w }
+                while x < wp { o[x] = Swift.max(hc[x], q[x]); x += 1 }
+            } else {
+                while x + w <= wp { vstore(vload(hc + x) as V, o + x); x += w }
+                while x < wp { o[x] = hc[x]; x += 1 }
+            }
+        }
+    }
+
+    /// 6 channels × one vector of pooled columns from `t`: even and odd conv columns over
+    /// all `rows` (c, ky) input rows, activation, horizontal max into `h` (channel i at
+    /// `h + i·ldh`); `carry` holds each channel's previous odd vector; `mask` (0 or −∞ per
+    /// column, only for the vector that reaches past the conv map's last odd column) drops
+    /// odd columns outside the map.
+    @inlinable @inline(__always)
+    static func block<E: Epilogue>(_: E.Type, _ table: UnsafePointer<UnsafePointer<Float>>, _ rows: Int, _ t: Int,
+                                   _ wts: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ act: Activation,
+                                   _ len: Int, _ mask: UnsafePointer<Float>?, _ carry: UnsafeMutablePointer<Float>,
+                                   _ h: UnsafeMutablePointer<Float>, _ ldh: Int) {
+        let w = V.scalarCount
+        var e0 = V(repeating: bias[0]), o0 = e0
+        var e1 = V(repeating: bias[1]), o1 = e1
+        var e2 = V(repeating: bias[2]), o2 = e2
+        var e3 = V(repeating: bias[3]), o3 = e3
+        var e4 = V(repeating: bias[4]), o4 = e4
+        var e5 = V(repeating: bias[5]), o5 = e5
+        var wp = wts
+        for j in 0..<rows {
+            let q = table[j] + t
+            @inline(__always) func tap(_ x: V, _ y: V, _ k: UnsafePointer<Float>) {
+                var b = V(repeating: k[0]); e0 = I.fma(e0, b, x); o0 = I.fma(o0, b, y)
+                b = V(repeating: k[1]); e1 = I.fma(e1, b, x); o1 = I.fma(o1, b, y)
+                b = V(repeating: k[2]); e2 = I.fma(e2, b, x); o2 = I.fma(o2, b, y)
+                b = V(repeating: k[3]); e3 = I.fma(e3, b, x); o3 = I.fma(o3, b, y)
+                b = V(repeating: k[4]); e4 = I.fma(e4, b, x); o4 = I.fma(o4, b, y)
+                b = V(repeating: k[5]); e5 = I.fma(e5, b, x); o5 = I.fma(o5, b, y)
+            }
+            // kx = 0: even·Q0, odd·Q2; kx = 2: even·Q2, odd·Q0[t + 1]; kx = 1: even·Q1, odd·Q3.
+            // The second Q2 load reads the copy: two loads of one address are merged, and
+            // LLVM then interleaves the taps around the shared vector and spills accumulators.
+            tap(vload(q), vload(q + 2 * len), wp)
+            tap(vload(q + 4 * len), vload(q + 1), wp + 12)
+            tap(vload(q + len), vload(q + 3 * len), wp + 6)
+            wp += 18
+        }
+        // ReLU and no activation commute with max: pool first, activate once.
+        let late = E.self == ReLUActivation.self || E.self == NoActivation.self
+        @inline(__always) func put(_ e: V, _ o: V, _ i: Int) {
+            let ev = late ? e : E.apply(I.self, e, act)
+            var ov = late ? o : E.apply(I.self, o, act)
+            if let mask { ov += vload(mask + t) as V }
+            let c = carry + i * w
+            let shifted = I.shiftIn(ov, first: c[w - 1])
+            vstore(ov, c)
+            let m = I.max(I.max(ev, ov), shifted)
+            vstore(late ? E.apply(I.self, m, act) : m, h + i * ldh + t)
+        }
+        put(e0, o0, 0); put(e1, o1, 1); put(e2, o2, 2)
+        put(e3, o3, 3); put(e4, o4, 4); put(e5, o5, 5)
+    }
+
+    /// `q_r[t] = line[4t + r − 1]` for r < 4 and t < count (phase r at `q + r·len`), zero
+    /// outside the line: whole vectors through `I.deinterleave4`, scalars at the ends.
+    @inlinable
+    static func split4(_ line: UnsafePointer<Float>, width: Int, _ q: UnsafeMutablePointer<Float>, _ len: Int,
+                       count: Int) {
+        let w = V.scalarCount
+        @inline(__always) func scalar(_ t: Int) {
+            for r in 0..<4 {
+                let x = 4 * t + r - 1
+                q[r * len + t] = x >= 0 && x < width ? line[x] : 0
+            }
+        }
+        var t = 0
+        if count > 0 { scalar(0); t = 1 }
+        // The 4w floats a step reads end inside the line.
+        while t + w <= count && 4 * t - 1 + 4 * w <= width {
+            I.deinterleave4(line + 4 * t - 1, into: q + t, stride: len)
+            t += w
+        }
+        while t < count { scalar(t); t += 1 }
+    }
+}
