@@ -66,8 +66,8 @@ public struct ConvMaxPoolLayout {
 /// channels × (even, odd) columns of one vector of pooled columns in 12 accumulators; after
 /// the activation, `max(even[t], odd[t], odd[t − 1])` is the horizontal pool (odd[t − 1]
 /// comes from the previous vector through `shiftIn`). Vertically, pooled row `py` is the
-/// max of the horizontally pooled conv rows 2py − 1, 2py, 2py + 1, from two row buffers used
-/// in turn (the odd row is reused by the next pooled row).
+/// max of the horizontally pooled conv rows 2py − 1, 2py, 2py + 1, taken as the micro-kernel
+/// stores: row 2py + 1 is also kept for the next pooled row.
 public enum GenericConvMaxPool<I: SIMDISA> {
     public typealias V = I.V
 
@@ -109,8 +109,12 @@ public enum GenericConvMaxPool<I: SIMDISA> {
                 let tags = tagBuf.baseAddress!, table = tableBuf.baseAddress!
                 tags.update(repeating: Int.min, count: cin * 3)
 
-                /// Horizontally pooled conv row `r` into `h` (channel i at `h + i·cols`).
-                func convRow(_ r: Int, _ h: UnsafeMutablePointer<Float>) {
+                /// Conv row `r`, pooled horizontally, used as `use` says: kept in rowA
+                /// (0), the first row of pooled row `out` (1: max with rowA when `hasPrev`),
+                /// or its last row (2: max into `out`, and kept in rowA for the next one).
+                /// Vectors of full panels inside the pooled width are combined in the
+                /// micro-kernel; a partial panel or vector goes through rowB and scalars.
+                func convRow(_ r: Int, _ use: Int, _ out: UnsafeMutablePointer<Float>, hasPrev: Bool) {
                     for c in 0..<cin {
                         for ky in 0..<3 {
                             let iy = 2 * r + ky - 1
@@ -122,7 +126,6 @@ public enum GenericConvMaxPool<I: SIMDISA> {
                                 if tags[slot] != iy {
                                     split4(a.input + (c * g.height + iy) * g.width, width: g.width, dst, len,
                                            count: cols + 1)
-                                    (dst + 4 * len).update(from: dst + 2 * len, count: cols + 1)
                                     tags[slot] = iy
                                 }
                                 q = UnsafePointer(dst)
@@ -130,13 +133,45 @@ public enum GenericConvMaxPool<I: SIMDISA> {
                             table[c * 3 + ky] = q
                         }
                     }
+                    let outStride = hp * wp
+                    let fullVectors = wp / w
                     for p in 0..<panels {
                         for i in 0..<6 { carry[i * w + w - 1] = -.infinity }
                         let wts = a.weights + p * cin * 9 * 6
+                        let direct = use != 0 && p * 6 + 6 <= cout
+                        let keep = rowA + p * 6 * cols
                         for v in 0..<nv {
                             let masked = (v + 1) * w > oddValid
+                            var dst = rowB + p * 6 * cols, ldd = cols
+                            var other: UnsafePointer<Float>? = nil, ldo = 0
+                            var copy: UnsafeMutablePointer<Float>? = nil
+                            if use == 0 {
+                                dst = keep
+                            } else if direct && v < fullVectors {
+                                dst = out + p * 6 * outStride; ldd = outStride
+                                if use == 1 {
+                                    if hasPrev { other = UnsafePointer(keep); ldo = cols }
+                                } else {
+                                    other = UnsafePointer(dst); ldo = outStride
+                                    copy = keep
+                                }
+                            }
                             block(E.self, UnsafePointer(table), cin * 3, v * w, wts, a.bias + p * 6, act, len,
-                                  masked ? UnsafePointer(mask) : nil, carry, h + p * 6 * cols, cols)
+                                  masked ? UnsafePointer(mask) : nil, carry, dst, ldd, other, ldo, copy, cols)
+                        }
+                    }
+                    guard use != 0 else { return }
+                    // What went through rowB: columns past the full vectors, or a partial panel.
+                    for c in 0..<cout {
+                        let x0 = c / 6 * 6 + 6 <= cout ? fullVectors * w : 0
+                        let o = out + c * outStride, h = rowB + c * cols, kept = rowA + c * cols
+                        for x in x0..<Swift.max(x0, wp) {
+                            if use == 1 {
+                                o[x] = hasPrev ? Swift.max(h[x], kept[x]) : h[x]
+                            } else {
+                                o[x] = Swift.max(o[x], h[x])
+                                kept[x] = h[x]
+                            }
                         }
                     }
                 }
@@ -146,12 +181,10 @@ public enum GenericConvMaxPool<I: SIMDISA> {
                 for py in a.rows {
                     let out = a.output + py * wp
                     let rp = 2 * py - 1, re = 2 * py, ro = 2 * py + 1
-                    if rp >= 0 && prevRow != rp { convRow(rp, rowA) }
-                    convRow(re, rowB)
-                    combine(out, hp * wp, rowB, rp >= 0 ? UnsafePointer(rowA) : nil, cout, wp, cols)
+                    if rp >= 0 && prevRow != rp { convRow(rp, 0, out, hasPrev: false) }
+                    convRow(re, 1, out, hasPrev: rp >= 0)
                     if ro < hc {
-                        convRow(ro, rowA)
-                        combine(out, hp * wp, rowA, UnsafePointer(out), cout, wp, cols, outIsSecond: true)
+                        convRow(ro, 2, out, hasPrev: true)
                         prevRow = ro
                     } else {
                         prevRow = -1
@@ -161,38 +194,19 @@ public enum GenericConvMaxPool<I: SIMDISA> {
         }
     }
 
-    /// `out[c] = max(h[c], other[c])` (or `h[c]`) over `wp` columns of each channel; `other`
-    /// may be `out` itself (`outIsSecond`: its channel stride is `outStride`, else `cols`).
-    @inlinable @inline(__always)
-    static func combine(_ out: UnsafeMutablePointer<Float>, _ outStride: Int, _ h: UnsafeMutablePointer<Float>,
-                        _ other: UnsafePointer<Float>?, _ channels: Int, _ wp: Int, _ cols: Int,
-                        outIsSecond: Bool = false) {
-        let w = V.scalarCount
-        let otherStride = outIsSecond ? outStride : cols
-        for c in 0..<channels {
-            let o = out + c * outStride, hc = h + c * cols
-            var x = 0
-            if let other {
-                let q = other + c * otherStride
-                while x + w <= wp { vstore(I.max(vload(hc + x), vload(q + x)), o + x); x += w }
-                while x < wp { o[x] = Swift.max(hc[x], q[x]); x += 1 }
-            } else {
-                while x + w <= wp { vstore(vload(hc + x) as V, o + x); x += w }
-                while x < wp { o[x] = hc[x]; x += 1 }
-            }
-        }
-    }
-
     /// 6 channels × one vector of pooled columns from `t`: even and odd conv columns over
-    /// all `rows` (c, ky) input rows, activation, horizontal max into `h` (channel i at
-    /// `h + i·ldh`); `carry` holds each channel's previous odd vector; `mask` (0 or −∞ per
+    /// all `rows` (c, ky) input rows, activation, horizontal max `h`; stores `h` into `copy`
+    /// (channel i at `copy + i·ldc`) when given, and `max(h, other)` (or `h`) into `dst`
+    /// (`other` may be `dst`: the vertical pool in place); `carry` holds each channel's
+    /// previous odd vector; `mask` (0 or −∞ per
     /// column, only for the vector that reaches past the conv map's last odd column) drops
     /// odd columns outside the map.
     @inlinable @inline(__always)
     static func block<E: Epilogue>(_: E.Type, _ table: UnsafePointer<UnsafePointer<Float>>, _ rows: Int, _ t: Int,
                                    _ wts: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ act: Activation,
                                    _ len: Int, _ mask: UnsafePointer<Float>?, _ carry: UnsafeMutablePointer<Float>,
-                                   _ h: UnsafeMutablePointer<Float>, _ ldh: Int) {
+                                   _ dst: UnsafeMutablePointer<Float>, _ ldd: Int, _ other: UnsafePointer<Float>?,
+                                   _ ldo: Int, _ copy: UnsafeMutablePointer<Float>?, _ ldc: Int) {
         let w = V.scalarCount
         var e0 = V(repeating: bias[0]), o0 = e0
         var e1 = V(repeating: bias[1]), o1 = e1
@@ -228,15 +242,19 @@ public enum GenericConvMaxPool<I: SIMDISA> {
             let c = carry + i * w
             let shifted = I.shiftIn(ov, first: c[w - 1])
             vstore(ov, c)
-            let m = I.max(I.max(ev, ov), shifted)
-            vstore(late ? E.apply(I.self, m, act) : m, h + i * ldh + t)
+            var m = I.max(I.max(ev, ov), shifted)
+            if late { m = E.apply(I.self, m, act) }
+            if let copy { vstore(m, copy + i * ldc + t) }
+            if let other { m = I.max(m, vload(other + i * ldo + t)) }
+            vstore(m, dst + i * ldd + t)
         }
         put(e0, o0, 0); put(e1, o1, 1); put(e2, o2, 2)
         put(e3, o3, 3); put(e4, o4, 4); put(e5, o5, 5)
     }
 
     /// `q_r[t] = line[4t + r − 1]` for r < 4 and t < count (phase r at `q + r·len`), zero
-    /// outside the line: whole vectors through `I.deinterleave4`, scalars at the ends.
+    /// outside the line, and a copy of Q2 at `q + 4·len`: whole vectors through
+    /// `I.deinterleave4`, scalars at the ends.
     @inlinable
     static func split4(_ line: UnsafePointer<Float>, width: Int, _ q: UnsafeMutablePointer<Float>, _ len: Int,
                        count: Int) {
@@ -246,12 +264,14 @@ public enum GenericConvMaxPool<I: SIMDISA> {
                 let x = 4 * t + r - 1
                 q[r * len + t] = x >= 0 && x < width ? line[x] : 0
             }
+            q[4 * len + t] = q[2 * len + t]
         }
         var t = 0
         if count > 0 { scalar(0); t = 1 }
         // The 4w floats a step reads end inside the line.
         while t + w <= count && 4 * t - 1 + 4 * w <= width {
             I.deinterleave4(line + 4 * t - 1, into: q + t, stride: len)
+            vstore(vload(q + 2 * len + t) as V, q + 4 * len + t)
             t += w
         }
         while t < count { scalar(t); t += 1 }
