@@ -50,7 +50,7 @@ public struct ConvMaxPoolLayout {
     /// Split input rows (3 per input channel, `phasesPerRow` phases each), a zero row, two horizontally pooled rows of
     /// every padded channel, the carried vectors and the right-edge mask.
     public func scratchCount(_ g: ConvGeometry) -> Int {
-        (g.inChannels * 3 + 1) * phasesPerRow * phaseLength + 2 * paddedChannels * columns + 6 * 16 + columns + 16
+        (g.inChannels * 3 + 1) * phasesPerRow * phaseLength + 2 * paddedChannels * columns + 6 * 16 + columns + 32
     }
 
     /// Whether the fused kernel computes this convolution + max pool.
@@ -92,7 +92,8 @@ public enum GenericConvMaxPool<I: SIMDISA> {
         let nv = (wp + w - 1) / w
         let panels = lay.paddedChannels / 6
         let act = a.activation
-        var s = a.scratch
+        // Phases start on a cache line: the vector loads at t = 0, w, 2w, … never split one.
+        var s = a.scratch + (16 - (Int(bitPattern: a.scratch) >> 2) & 15) & 15
         let rowFloats = lay.phasesPerRow * len
         let phases = s; s += cin * 3 * rowFloats
         let zero = s; s += rowFloats
@@ -235,21 +236,32 @@ public enum GenericConvMaxPool<I: SIMDISA> {
         }
         // ReLU and no activation commute with max: pool first, activate once.
         let late = E.self == ReLUActivation.self || E.self == NoActivation.self
-        @inline(__always) func put(_ e: V, _ o: V, _ i: Int) {
+        @inline(__always) func pool(_ e: V, _ o: V, _ i: Int) -> V {
             let ev = late ? e : E.apply(I.self, e, act)
             var ov = late ? o : E.apply(I.self, o, act)
             if let mask { ov += vload(mask + t) as V }
             let c = carry + i * w
             let shifted = I.shiftIn(ov, first: c[w - 1])
             vstore(ov, c)
-            var m = I.max(I.max(ev, ov), shifted)
-            if late { m = E.apply(I.self, m, act) }
-            if let copy { vstore(m, copy + i * ldc + t) }
-            if let other { m = I.max(m, vload(other + i * ldo + t)) }
-            vstore(m, dst + i * ldd + t)
+            let m = I.max(I.max(ev, ov), shifted)
+            return late ? E.apply(I.self, m, act) : m
         }
-        put(e0, o0, 0); put(e1, o1, 1); put(e2, o2, 2)
-        put(e3, o3, 3); put(e4, o4, 4); put(e5, o5, 5)
+        let h0 = pool(e0, o0, 0), h1 = pool(e1, o1, 1), h2 = pool(e2, o2, 2)
+        let h3 = pool(e3, o3, 3), h4 = pool(e4, o4, 4), h5 = pool(e5, o5, 5)
+        if let copy {
+            vstore(h0, copy + t); vstore(h1, copy + ldc + t); vstore(h2, copy + 2 * ldc + t)
+            vstore(h3, copy + 3 * ldc + t); vstore(h4, copy + 4 * ldc + t); vstore(h5, copy + 5 * ldc + t)
+        }
+        // All loads of `other` before the stores: output planes 36 KB apart alias in 4 KB
+        // pages, and a load behind a store to a 4K-aliased address waits for it.
+        var m0 = h0, m1 = h1, m2 = h2, m3 = h3, m4 = h4, m5 = h5
+        if let other {
+            m0 = I.max(h0, vload(other + t)); m1 = I.max(h1, vload(other + ldo + t))
+            m2 = I.max(h2, vload(other + 2 * ldo + t)); m3 = I.max(h3, vload(other + 3 * ldo + t))
+            m4 = I.max(h4, vload(other + 4 * ldo + t)); m5 = I.max(h5, vload(other + 5 * ldo + t))
+        }
+        vstore(m0, dst + t); vstore(m1, dst + ldd + t); vstore(m2, dst + 2 * ldd + t)
+        vstore(m3, dst + 3 * ldd + t); vstore(m4, dst + 4 * ldd + t); vstore(m5, dst + 5 * ldd + t)
     }
 
     /// `q_r[t] = line[4t + r − 1]` for r < 4 and t < count (phase r at `q + r·len`), zero
