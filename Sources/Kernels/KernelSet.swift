@@ -38,10 +38,9 @@ public struct KernelSet: @unchecked Sendable {
     }
 
     /// The table of the generic SIMD kernels instantiated for `isa`. Call this from a module
-    /// built with that ISA's target flags: the kernels are specialized there. `fusedStem`
-    /// adds the fused stem kernel (paths whose machines the tests run on).
+    /// built with that ISA's target flags: the kernels are specialized there.
     @inlinable
-    public static func simd<I: SIMDISA>(_ isa: I.Type, path: KernelPath, fusedStem: Bool = false) -> KernelSet {
+    public static func simd<I: SIMDISA>(_ isa: I.Type, path: KernelPath) -> KernelSet {
         KernelSet(path: path, vectorWidth: I.V.scalarCount,
                   gemm: { GenericGEMM<I>.gemm($0) },
                   window: { GenericWindow<I>.run($0) },
@@ -50,12 +49,19 @@ public struct KernelSet: @unchecked Sendable {
                   globalAveragePool: { GenericElementwise<I>.globalAveragePool($0, $1, $2, $3) },
                   softmax: { GenericElementwise<I>.softmax($0, $1, $2, $3) },
                   maxPoolRows: { GenericMaxRows<I>.run($0) },
-                  splitEvenOdd: { GenericMaxRows<I>.splitEvenOdd($0, width: $1, padding: $2, even: $3, odd: $4, count: $5) },
-                  convMaxPool: fusedStem ? { GenericConvMaxPool<I>.run($0) } : nil)
+                  splitEvenOdd: { GenericMaxRows<I>.splitEvenOdd($0, width: $1, padding: $2, even: $3, odd: $4, count: $5) })
+    }
+
+    /// This table with `convMaxPool` set (paths that have the fused stem kernel).
+    public func with(convMaxPool: @escaping (ConvMaxPoolArgs) -> Void) -> KernelSet {
+        KernelSet(path: path, vectorWidth: vectorWidth, gemm: gemm, window: window, activate: activate, add: add,
+                  globalAveragePool: globalAveragePool, softmax: softmax, maxPoolRows: maxPoolRows,
+                  splitEvenOdd: splitEvenOdd, convMaxPool: convMaxPool)
     }
 
     /// Portable SIMD (4-wide, no FMA), built without target flags.
-    public static let portable = KernelSet.simd(PortableISA.self, path: .portable, fusedStem: true)
+    public static let portable = KernelSet.simd(PortableISA.self, path: .portable)
+        .with(convMaxPool: { GenericConvMaxPool<PortableISA>.run($0) })
 
     /// Plain loops for every entry (the packed GEMM included), the twin of all paths.
     public static let reference = KernelSet(

@@ -60,6 +60,35 @@ public struct ConvMaxPoolLayout {
     }
 }
 
+/// The two lane operations the fused stem needs beyond `SIMDISA` (a protocol of their own,
+/// so the ISAs without the fused stem, AVX-512, are untouched).
+public protocol StemISA: SIMDISA {
+    /// `[first, v[0], …, v[n − 2]]`: lanes moved up by one.
+    static func shiftIn(_ v: V, first: Float) -> V
+    /// `q[r·stride + j] = p[4j + r]` for r < 4 and j < `V.scalarCount` (reads 4 vectors at p).
+    static func deinterleave4(_ p: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, stride: Int)
+}
+
+extension StemISA {
+    /// Default: lane by lane.
+    @inlinable @inline(__always)
+    public static func shiftIn(_ v: V, first: Float) -> V {
+        var r = V()
+        r[0] = first
+        for i in 1..<V.scalarCount { r[i] = v[i - 1] }
+        return r
+    }
+    /// Default: element by element.
+    @inlinable @inline(__always)
+    public static func deinterleave4(_ p: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, stride: Int) {
+        for r in 0..<4 {
+            for j in 0..<V.scalarCount { q[r * stride + j] = p[4 * j + r] }
+        }
+    }
+}
+
+extension PortableISA: StemISA {}
+
 /// The fused stem. Each input row is split once into four phases, `Q_r[t] = line[4t + r − 1]`,
 /// so that even convolution columns 2t read taps Q0, Q1, Q2 and odd columns 2t + 1 read Q2,
 /// Q3, Q0 shifted by one, all plain vector loads at `t`. A micro-kernel keeps 6 output
@@ -68,7 +97,7 @@ public struct ConvMaxPoolLayout {
 /// comes from the previous vector through `shiftIn`). Vertically, pooled row `py` is the
 /// max of the horizontally pooled conv rows 2py − 1, 2py, 2py + 1, taken as the micro-kernel
 /// stores: row 2py + 1 is also kept for the next pooled row.
-public enum GenericConvMaxPool<I: SIMDISA> {
+public enum GenericConvMaxPool<I: StemISA> {
     public typealias V = I.V
 
     @inlinable

@@ -14,10 +14,6 @@ public protocol SIMDISA {
     static func loadEvenPermuted(_ p: UnsafePointer<Float>) -> V
     /// Undoes the lane order of `loadEvenPermuted`.
     static func unpermute(_ v: V) -> V
-    /// `[first, v[0], …, v[n − 2]]`: lanes moved up by one (the fused stem's pool taps).
-    static func shiftIn(_ v: V, first: Float) -> V
-    /// `q[r·stride + j] = p[4j + r]` for r < 4 and j < `V.scalarCount` (reads 4 vectors at p).
-    static func deinterleave4(_ p: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, stride: Int)
     // The operations below are written on the concrete vector type in each conformance:
     // inside generic code, SIMD comparisons, masks and rounding resolve to the stdlib's
     // element-by-element protocol implementations even after specialization.
@@ -34,21 +30,6 @@ extension SIMDISA {
     public static func loadEvenPermuted(_ p: UnsafePointer<Float>) -> V { loadEven(p) }
     @inlinable @inline(__always)
     public static func unpermute(_ v: V) -> V { v }
-    /// Default: lane by lane.
-    @inlinable @inline(__always)
-    public static func shiftIn(_ v: V, first: Float) -> V {
-        var r = V()
-        r[0] = first
-        for i in 1..<V.scalarCount { r[i] = v[i - 1] }
-        return r
-    }
-    /// Default: element by element.
-    @inlinable @inline(__always)
-    public static func deinterleave4(_ p: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, stride: Int) {
-        for r in 0..<4 {
-            for j in 0..<V.scalarCount { q[r * stride + j] = p[4 * j + r] }
-        }
-    }
 }
 
 /// The portable path: 4-wide vectors, no fused multiply-add, no target flags.
