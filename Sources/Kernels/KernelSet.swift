@@ -15,6 +15,9 @@ public struct KernelSet: @unchecked Sendable {
     /// `(line, width, padding, even, odd, count)`: `even[t] = line[2t − padding]`,
     /// `odd[t] = line[2t + 1 − padding]` for t < count, zero outside the line.
     public let splitEvenOdd: (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+    /// The fused stem (3×3/2 convolution + 3×3/2 max pool, see `ConvMaxPoolArgs`) where this
+    /// path has one; nil runs the direct convolution into a ring of rows and `maxPoolRows`.
+    public let convMaxPool: ((ConvMaxPoolArgs) -> Void)?
 
     public init(path: KernelPath, vectorWidth: Int,
                 gemm: @escaping (GemmArgs) -> Void,
@@ -25,7 +28,9 @@ public struct KernelSet: @unchecked Sendable {
                 softmax: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void,
                 maxPoolRows: @escaping (MaxPoolRowsArgs) -> Void,
                 splitEvenOdd: @escaping (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>,
-                                         UnsafeMutablePointer<Float>, Int) -> Void) {
+                                         UnsafeMutablePointer<Float>, Int) -> Void,
+                convMaxPool: ((ConvMaxPoolArgs) -> Void)? = nil) {
+        self.convMaxPool = convMaxPool
         self.path = path; self.vectorWidth = vectorWidth; self.gemm = gemm; self.window = window
         self.activate = activate; self.add = add; self.globalAveragePool = globalAveragePool
         self.softmax = softmax; self.maxPoolRows = maxPoolRows
@@ -47,8 +52,16 @@ public struct KernelSet: @unchecked Sendable {
                   splitEvenOdd: { GenericMaxRows<I>.splitEvenOdd($0, width: $1, padding: $2, even: $3, odd: $4, count: $5) })
     }
 
+    /// This table with `convMaxPool` set (paths that have the fused stem kernel).
+    public func with(convMaxPool: @escaping (ConvMaxPoolArgs) -> Void) -> KernelSet {
+        KernelSet(path: path, vectorWidth: vectorWidth, gemm: gemm, window: window, activate: activate, add: add,
+                  globalAveragePool: globalAveragePool, softmax: softmax, maxPoolRows: maxPoolRows,
+                  splitEvenOdd: splitEvenOdd, convMaxPool: convMaxPool)
+    }
+
     /// Portable SIMD (4-wide, no FMA), built without target flags.
     public static let portable = KernelSet.simd(PortableISA.self, path: .portable)
+        .with(convMaxPool: { GenericConvMaxPool<PortableISA>.run($0) })
 
     /// Plain loops for every entry (the packed GEMM included), the twin of all paths.
     public static let reference = KernelSet(

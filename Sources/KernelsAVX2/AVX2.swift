@@ -37,5 +37,19 @@ public enum AVX2ISA: SIMDISA {
     }
 }
 
-/// The AVX2 kernel table. Touch only after checking the CPU has AVX2 and FMA.
+#if arch(x86_64)
+extension AVX2ISA: StemISA {
+    @inline(__always)
+    public static func shiftIn(_ v: V, first: Float) -> V { sw_avx2_shift_in(v, first) }
+    @inline(__always)
+    public static func deinterleave4(_ p: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, stride: Int) {
+        sw_avx2_deinterleave4(p, q, stride)
+    }
+}
+#else
+extension AVX2ISA: StemISA {}
+#endif
+
+/// The AVX2 kernel table, with the fused stem. Touch only after checking the CPU has AVX2 and FMA.
 public let avx2KernelSet = KernelSet.simd(AVX2ISA.self, path: .avx2)
+    .with(convMaxPool: { GenericConvMaxPool<AVX2ISA>.run($0) })

@@ -188,6 +188,46 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    /// The fused stem kernel (3×3/2 convolution, activation, 3×3/2 max pool in one pass) on
+    /// every path that has it equals the reference convolution followed by the reference
+    /// pool: conv maps of odd and even width (the last odd column outside the map), pooled
+    /// widths off and on vector multiples, 1–4 input channels, output channels that leave a
+    /// partial 6-row panel, monotone and other activations, and chunks of pooled rows.
+    func testFusedStemKernelMatchesReference() {
+        XCTAssertNotNil(KernelSet.portable.convMaxPool)
+        let withKernel = fastPaths.filter { $0.convMaxPool != nil }
+        XCTAssertFalse(withKernel.isEmpty)
+        var seed: UInt64 = 9100
+        let shapes = [(1, 1, 1), (3, 3, 3), (2, 5, 7), (3, 9, 13), (4, 6, 30), (3, 7, 61), (3, 12, 64), (1, 4, 129),
+                      (3, 11, 66), (2, 8, 258)]
+        let acts: [Activation] = [.relu, .none, .silu, .leakyReLU(alpha: 0.1)]
+        for (i, (cin, h, w)) in shapes.enumerated() {
+            seed += 1
+            let act = acts[i % acts.count]
+            let g = ConvGeometry(inChannels: cin, outChannels: [24, 7, 13, 6][i % 4], height: h, width: w,
+                                 kernel: 3, stride: 2, padding: 1)
+            let pg = ConvGeometry(inChannels: g.outChannels, outChannels: g.outChannels, height: g.outHeight,
+                                  width: g.outWidth, kernel: 3, stride: 2, padding: 1)
+            guard pg.problem == nil else { continue }
+            var rng = SeededRandom(seed: seed)
+            let input = rng.floats(cin * h * w)
+            let weights = rng.floats(g.weightCount, -0.5...0.5), bias = rng.floats(g.outChannels)
+            var convOut = [Float](repeating: 0, count: g.outChannels * g.outHeight * g.outWidth)
+            Reference.conv2d(input: input, weights: weights, bias: bias, geometry: g, activation: act, output: &convOut)
+            var want = [Float](repeating: 0, count: g.outChannels * pg.outHeight * pg.outWidth)
+            Reference.pool(input: convOut, geometry: pg, kind: .max, output: &want)
+            let conv = Conv2D(weights: weights, bias: bias, geometry: g, activation: act)
+            for kernels in withKernel {
+                for threads in [1, 2, 3] {
+                    var got = [Float](repeating: .nan, count: want.count)
+                    conv.runMaxPooled(input: input, kernel: 3, stride: 2, padding: 1, output: &got,
+                                      kernels: kernels, threads: threads)
+                    assertClose(got, want, .conv2d, "fused stem \(g) \(act) on \(kernels.path) ×\(threads)")
+                }
+            }
+        }
+    }
+
     func testFusedActivations() {
         let acts: [Activation] = [.none, .relu, .relu6, .leakyReLU(alpha: 0.1), .silu, .hardswish, .sigmoid, .tanh]
         for (i, act) in acts.enumerated() {

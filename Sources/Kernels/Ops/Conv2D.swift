@@ -281,7 +281,8 @@ public final class Conv2D {
     /// The convolution followed by max pooling (`kernel`, `stride`, `padding` over the
     /// convolution's output), as one op: the direct convolution computes each of its output
     /// rows once into a ring of `kernel` padded rows (−∞ borders) and every pooled row is
-    /// reduced from there, so the full convolution output never goes to memory. `output`
+    /// reduced from there, so the full convolution output never goes to memory (paths with a
+    /// `convMaxPool` kernel run the 3×3/2 + 3×3/2 stem through it instead). `output`
     /// holds `outChannels × pooledHeight × pooledWidth` floats. The reference path (and
     /// convolutions that `fusesMaxPool` rejects) run the two ops one after the other.
     public func runMaxPooled(input: UnsafePointer<Float>, kernel pk: Int, stride ps: Int, padding pp: Int,
@@ -301,6 +302,21 @@ public final class Conv2D {
                 } else {
                     Pool2D(geometry: pg, kind: .max).run(input: t.baseAddress!, output: output,
                                                          kernels: kernels, threads: threads)
+                }
+            }
+            return
+        }
+        if let fused = kernels.convMaxPool,
+           ConvMaxPoolLayout.fits(g, poolKernel: pk, poolStride: ps, poolPadding: pp) {
+            let per = ConvMaxPoolLayout(g).scratchCount(g) + 16
+            let base = scratch.reserve(per * Swift.max(1, threads))
+            packed[0].withUnsafeBufferPointer { a in
+                paddedBias[0].withUnsafeBufferPointer { bias in
+                    parallelChunks(hp, threads: threads) { prows, chunk in
+                        fused(ConvMaxPoolArgs(input: input, geometry: g, weights: a.baseAddress!,
+                                              bias: bias.baseAddress!, activation: activation, output: output,
+                                              rows: prows, scratch: base + per * chunk))
+                    }
                 }
             }
             return
