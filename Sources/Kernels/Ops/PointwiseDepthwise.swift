@@ -3,7 +3,8 @@
 /// a band (the input rows its depthwise outputs read) goes to a small buffer that stays in
 /// the L2 cache and is consumed right away, so the full-size intermediate tensor (884 KB at
 /// 24×72×128) is never written to memory and read back. Rows shared by two bands are
-/// computed twice (one per band). Same results as running the two convolutions in turn.
+/// computed once and moved up for the next band. Same results as the two convolutions run
+/// in turn.
 public final class PointwiseDepthwise: @unchecked Sendable {
     public let pointwise: Conv2D
     public let depthwise: Conv2D
@@ -66,7 +67,9 @@ public final class PointwiseDepthwise: @unchecked Sendable {
         let c = ga.outChannels, cin = ga.inChannels, width = ga.width
         let band = PointwiseDepthwise.bandRows(ga, gb)
         let inRows = Swift.min(ga.height, (band - 1) * 2 + gb.kernel)
-        let bandFloats = c * inRows * width + 32
+        // Channel i of a band holds its pointwise rows at mid + i·ldm.
+        let ldm = inRows * width
+        let bandFloats = c * ldm + 32
         let windowFloats = windowScratchCount(gb) + 32
         let per = bandFloats + windowFloats
         let parts = Swift.max(1, threads)
@@ -88,24 +91,39 @@ public final class PointwiseDepthwise: @unchecked Sendable {
                             let ws = mid + bandFloats
                             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: cin + c) { t in
                                 let inRowsTable = t.baseAddress!, midTable = t.baseAddress! + cin
+                                for i in 0..<c { midTable[i] = UnsafePointer(mid + i * ldm) }
+                                var held = 0..<0   // pointwise rows in the band buffer
                                 var o0 = rows.lowerBound
                                 while o0 < rows.upperBound {
                                     let o1 = Swift.min(rows.upperBound, o0 + band)
                                     let y0 = Swift.max(0, 2 * o0 - gb.padding)
-                                    let y1 = Swift.min(ga.height, 2 * (o1 - 1) - gb.padding + gb.kernel)
-                                    let n = Swift.max(0, y1 - y0) * width
+                                    let y1 = Swift.max(y0, Swift.min(ga.height, 2 * (o1 - 1) - gb.padding + gb.kernel))
+                                    // Rows the previous band shares with this one move to the top
+                                    // instead of being computed again.
+                                    var kept = 0
+                                    if held.contains(y0) {
+                                        kept = Swift.min(held.upperBound, y1) - y0
+                                        if y0 > held.lowerBound {
+                                            for i in 0..<c {
+                                                (mid + i * ldm).update(from: mid + i * ldm + (y0 - held.lowerBound) * width,
+                                                                       count: kept * width)
+                                            }
+                                        }
+                                    }
+                                    let first = y0 + kept
+                                    let n = (y1 - first) * width
                                     if n > 0 {
                                         var g = GemmArgs(m: c, k: cin, a: pw.baseAddress!, bias: pb.baseAddress!,
-                                                         b: input + y0 * width, ldb: hw, c: mid, ldc: n,
-                                                         columns: 0..<n, activation: a.activation)
+                                                         b: input + first * width, ldb: hw, c: mid + kept * width,
+                                                         ldc: ldm, columns: 0..<n, activation: a.activation)
                                         if let inputPlanes {
-                                            for i in 0..<cin { inRowsTable[i] = inputPlanes[i] + y0 * width }
+                                            for i in 0..<cin { inRowsTable[i] = inputPlanes[i] + first * width }
                                             g.bRows = UnsafePointer(inRowsTable)
                                             g.ldb = 0
                                         }
                                         kernels.gemm(g)
                                     }
-                                    for i in 0..<c { midTable[i] = UnsafePointer(mid + i * n) }
+                                    held = y0..<y1
                                     var w = WindowArgs(input: UnsafePointer(mid), output: output, geometry: gb,
                                                        channelRange: 0..<c, weights: dw.baseAddress!,
                                                        bias: db.baseAddress!, activation: d.activation, pool: nil)
