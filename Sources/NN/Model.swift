@@ -70,11 +70,15 @@ public final class Model: @unchecked Sendable {
         let plan = Model.planConcats(nodes, outputs: outputIDs, virtual: virtual)
         // (A pool placed into a shuffled concat keeps its own step: the fused op writes planes.)
         let fusedPools = Model.planConvMaxPools(nodes).filter { plan.placement[$0.key].map { $0.step == 1 } ?? true }
-        let fusedConvs = Set(fusedPools.values)
+        // Pointwise convolution → stride-2 depthwise pairs run as one banded op (keyed by the
+        // depthwise layer); the depthwise output is written with no channel step.
+        let fusedPairs = Model.planPointwiseDepthwise(nodes)
+            .filter { plan.placement[$0.key].map { $0.step == 1 } ?? true }
+        let fusedConvs = Set(fusedPools.values).union(fusedPairs.values)
         // Buffers are shared between values whose lifetimes do not overlap, so a layer's
         // output usually lands in memory that is still in cache.
         let memory = Model.planMemory(nodes, outputs: outputIDs, virtual: virtual, plan: plan,
-                                      fusedPools: fusedPools)
+                                      fusedPools: fusedPools.merging(fusedPairs) { a, _ in a })
         var pointer = [UnsafeMutablePointer<Float>?](repeating: nil, count: nodes.count)
         let buffers = memory.blocks
         func buffer(_ i: Int) -> UnsafeMutablePointer<Float> {
@@ -117,7 +121,7 @@ public final class Model: @unchecked Sendable {
         let slot = callerInput
         for (i, node) in nodes.enumerated() {
             if let a = node.aliasOf { pointer[i] = pointer[Model.resolve(a, nodes)]; continue }
-            if fusedConvs.contains(i) { continue }  // runs inside the max pool after it
+            if fusedConvs.contains(i) { continue }  // runs inside the max pool or depthwise after it
             if virtual.contains(i) {
                 switch node.kind {
                 case .concat:
@@ -168,6 +172,27 @@ public final class Model: @unchecked Sendable {
             }
             let n = node.elementCount
             switch node.kind {
+            case .conv(let w, let b, let geometry, let act) where fusedPairs[i] != nil:
+                // Pointwise + stride-2 depthwise in bands: the pointwise output is never stored.
+                let r = fusedPairs[i]!
+                guard case .conv(let pw, let pb, let pg, let pact) = nodes[r].kind else { break }
+                let op = PointwiseDepthwise(pointwise: Conv2D(weights: pw, bias: pb, geometry: pg, activation: pact),
+                                            depthwise: Conv2D(weights: w, bias: b, geometry: geometry, activation: act))
+                flops = op.flops
+                let src = Model.resolve(nodes[r].inputs[0], nodes)
+                if virtual.contains(src) {
+                    let view = table(planes(nodes[r].inputs[0]))
+                    steps.append { k, t in op.run(input: view[0], inputPlanes: view, output: out, kernels: k, threads: t) }
+                } else {
+                    let x = UnsafePointer(pointer[src]!)
+                    let fromCaller = direct && inputUsers.contains(r)
+                    steps.append { k, t in
+                        op.run(input: fromCaller ? (slot.pointer ?? x) : x, output: out, kernels: k, threads: t)
+                    }
+                }
+                layers.append(Layer(name: nodes[r].name + " + " + node.name, op: nodes[r].op + "+" + node.op,
+                                    outputShape: node.shape, flops: flops))
+                continue
             case .conv(let w, let b, let geometry, let act):
                 let conv = Conv2D(weights: w, bias: b, geometry: geometry, activation: act)
                 flops = conv.flops
@@ -514,6 +539,28 @@ public final class Model: @unchecked Sendable {
             guard case .conv(_, _, let g, _) = nodes[r].kind, nodes[r].inputs.count == 1,
                   Conv2D.usesDirect(g), p < k, g.outHeight + 2 * p >= k, g.outWidth + 2 * p >= k, s >= 1 else { continue }
             // The convolution and every folded layer on the way have the pool as their only consumer.
+            var x = n.inputs[0], single = true
+            while true {
+                if nodes[x].consumers != 1 { single = false; break }
+                if x == r { break }
+                guard let a = nodes[x].aliasOf else { single = false; break }
+                x = a
+            }
+            if single { fused[j] = r }
+        }
+        return fused
+    }
+
+    /// Stride-2 depthwise convolutions whose input is a pointwise convolution used by
+    /// nothing else, with an intermediate tensor larger than L2 (`PointwiseDepthwise.pays`):
+    /// depthwise → pointwise, run as one op (`PointwiseDepthwise`).
+    static func planPointwiseDepthwise(_ nodes: [Node]) -> [Int: Int] {
+        var fused: [Int: Int] = [:]
+        for (j, n) in nodes.enumerated() {
+            guard n.aliasOf == nil, n.inputs.count == 1, case .conv(_, _, let gb, _) = n.kind else { continue }
+            let r = resolve(n.inputs[0], nodes)
+            guard case .conv(_, _, let ga, _) = nodes[r].kind, nodes[r].inputs.count == 1,
+                  PointwiseDepthwise.pays(ga, gb) else { continue }
             var x = n.inputs[0], single = true
             while true {
                 if nodes[x].consumers != 1 { single = false; break }

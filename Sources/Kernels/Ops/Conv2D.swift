@@ -7,8 +7,8 @@ public final class Conv2D {
     /// Unpacked weights and biases, used by the reference path.
     public let weights: [Float]
     public let bias: [Float]
-    private let packed: [[Float]]
-    private let paddedBias: [[Float]]
+    let packed: [[Float]]
+    let paddedBias: [[Float]]
     private let needsIm2col: Bool
     private var im2col: [Float]
     private var scratch = WindowScratch()

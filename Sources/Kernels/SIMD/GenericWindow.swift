@@ -15,6 +15,13 @@ public struct WindowArgs {
     /// Optional input as one pointer per channel plane (a view of channels that were never
     /// copied together); `input` is then ignored.
     public var inputPlanes: UnsafePointer<UnsafePointer<Float>>? = nil
+    /// Stride-2 depthwise only: computes just these output rows, reading input rows from
+    /// `firstInputRow` on (a band: `plane(c)` then points at input row `firstInputRow`, and
+    /// only the rows these outputs read need be there). The scratch plane is then not
+    /// cleared: the caller gives work space that is all zero before its first banded call
+    /// and is used by nothing else (the kernel writes only cells it reads back itself).
+    public var outputRows: Range<Int>? = nil
+    public var firstInputRow = 0
 
     /// Input plane of channel `c`.
     @inlinable @inline(__always)
@@ -132,14 +139,18 @@ public enum GenericWindow<I: SIMDISA> {
         let wp = width + 2 * p + 4 * 16 + 8
         let hp = height + 2 * p
         let plane = buf, tmp = buf + hp * wp
-        plane.update(repeating: 0, count: hp * wp)
+        if a.outputRows == nil { plane.update(repeating: 0, count: hp * wp) }
+        let rows = a.outputRows ?? 0..<ho
+        guard !rows.isEmpty else { return }
+        // Only the input rows these outputs read (other padded rows stay zero or unread).
+        let yA = Swift.max(0, 2 * rows.lowerBound - p), yB = Swift.min(height, 2 * (rows.upperBound - 1) - p + k)
         let nv = (wo + w - 1) / w
-        let jobs = ho * nv
+        let jobs = rows.count * nv
         for c in a.channelRange {
             let src = a.plane(c)
             let dst = a.output + c * ho * wo
-            for y in 0..<height {
-                let from = src + y * width, to = plane + (y + p) * wp + p
+            for y in yA..<Swift.max(yA, yB) {
+                let from = src + (y - a.firstInputRow) * width, to = plane + (y + p) * wp + p
                 var x = 0
                 while x + w <= width { vstore(vload(from + x) as V, to + x); x += w }
                 while x < width { to[x] = from[x]; x += 1 }
@@ -147,7 +158,7 @@ public enum GenericWindow<I: SIMDISA> {
             let wts = weights + c * k * k
             let bias = a.bias?[c] ?? 0
             // Jobs in order (row oy, vector v), advanced by counting: no division per job.
-            var j = 0, oy = 0, v = 0
+            var j = 0, oy = rows.lowerBound, v = 0
             while j < jobs {
                 let n = Swift.min(4, jobs - j)
                 var ys = (oy, oy, oy, oy), vs = (v, v, v, v)
