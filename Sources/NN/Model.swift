@@ -539,14 +539,7 @@ public final class Model: @unchecked Sendable {
             guard case .conv(_, _, let g, _) = nodes[r].kind, nodes[r].inputs.count == 1,
                   Conv2D.usesDirect(g), p < k, g.outHeight + 2 * p >= k, g.outWidth + 2 * p >= k, s >= 1 else { continue }
             // The convolution and every folded layer on the way have the pool as their only consumer.
-            var x = n.inputs[0], single = true
-            while true {
-                if nodes[x].consumers != 1 { single = false; break }
-                if x == r { break }
-                guard let a = nodes[x].aliasOf else { single = false; break }
-                x = a
-            }
-            if single { fused[j] = r }
+            if soleConsumerChain(from: n.inputs[0], to: r, nodes) { fused[j] = r }
         }
         return fused
     }
@@ -561,16 +554,21 @@ public final class Model: @unchecked Sendable {
             let r = resolve(n.inputs[0], nodes)
             guard case .conv(_, _, let ga, _) = nodes[r].kind, nodes[r].inputs.count == 1,
                   PointwiseDepthwise.pays(ga, gb) else { continue }
-            var x = n.inputs[0], single = true
-            while true {
-                if nodes[x].consumers != 1 { single = false; break }
-                if x == r { break }
-                guard let a = nodes[x].aliasOf else { single = false; break }
-                x = a
-            }
-            if single { fused[j] = r }
+            if soleConsumerChain(from: n.inputs[0], to: r, nodes) { fused[j] = r }
         }
         return fused
+    }
+
+    /// Whether every node from `x` back along its aliases (folded layers) to `r` has exactly
+    /// one consumer, so the chain can run inside the op that consumes `x`.
+    static func soleConsumerChain(from x: Int, to r: Int, _ nodes: [Node]) -> Bool {
+        var x = x
+        while true {
+            if nodes[x].consumers != 1 { return false }
+            if x == r { return true }
+            guard let a = nodes[x].aliasOf else { return false }
+            x = a
+        }
     }
 
     static func resolve(_ i: Int, _ nodes: [Node]) -> Int {
