@@ -9,16 +9,14 @@ then `ffmpeg -threads 1 -skip_frame nokey -i CLIP -f null -`. One warm-up round 
 The clip is the one `cases_bench.py batch` makes (1080p 25 fps H.264, GOP 50). Prints wall-clock
 min / median / max, × real time, and the median per-round speed-up of NEW over BASE.
 """
-import argparse, os, statistics, subprocess, sys, tempfile, time
+import argparse, os, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cases_bench import make_clip  # noqa: E402
+from cases_bench import make_clip, timed  # noqa: E402
 
 
 def wall(cmd):
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    return timed(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)[0]
 
 
 def main():
