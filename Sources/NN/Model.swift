@@ -45,11 +45,11 @@ public final class Model: @unchecked Sendable {
         var base = path
         for ext in [".json", ".safetensors"] where base.hasSuffix(ext) { base.removeLast(ext.count) }
         let jsonPath = base + ".json", weightsPath = base + ".safetensors"
-        guard let json = FileManager.default.contents(atPath: jsonPath) else {
+        guard let json = FileBytes.contents(of: jsonPath) else {
             throw ModelError("\(jsonPath): cannot read the model graph (expected NAME.json beside NAME.safetensors)")
         }
         let weights = try SafeTensors(contentsOf: weightsPath)
-        return try Model(json: [UInt8](json), jsonName: jsonPath, weights: weights, kernels: kernels, threads: threads)
+        return try Model(json: json, jsonName: jsonPath, weights: weights, kernels: kernels, threads: threads)
     }
 
     public init(json: [UInt8], jsonName: String, weights: SafeTensors, kernels path: KernelPath? = nil,
@@ -296,7 +296,7 @@ public final class Model: @unchecked Sendable {
     }
 
     deinit {
-        for b in buffers { b.deallocate() }
+        for b in buffers { free(b) }  // calloc'd by planMemory
         for t in tables { t.deallocate() }
     }
 
@@ -518,8 +518,13 @@ public final class Model: @unchecked Sendable {
                 free[k].busyUntil = end
                 result.pointer[b] = free[k].pointer
             } else {
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: size)
-                p.initialize(repeating: 0, count: size)
+                // calloc, not allocate + fill: large blocks come straight from the kernel's
+                // zero pages, so no memset runs and a block no pass touches (the input's, when
+                // the first layers read the caller's buffer) is never faulted in.
+                guard let raw = calloc(size, MemoryLayout<Float>.stride) else {
+                    fatalError("model activations: cannot allocate \(size) floats")
+                }
+                let p = raw.bindMemory(to: Float.self, capacity: size)
                 result.blocks.append(p)
                 free.append((p, size, end))
                 result.pointer[b] = p

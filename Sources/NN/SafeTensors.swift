@@ -25,10 +25,10 @@ public struct SafeTensors {
     private let dataStart: Int
 
     public init(contentsOf path: String) throws {
-        guard let d = FileManager.default.contents(atPath: path) else {
+        guard let d = FileBytes.contents(of: path) else {
             throw ModelError("\(path): cannot read the weights file")
         }
-        try self.init(bytes: [UInt8](d), name: path)
+        try self.init(bytes: d, name: path)
     }
 
     public init(bytes: [UInt8], name: String) throws {
@@ -100,11 +100,12 @@ public struct SafeTensors {
             throw ModelError("\(name): tensor '\(key)' has shape \(e.shape), expected \(expected)\(who)")
         }
         let count = e.range.count / 4
-        var out = [Float](repeating: 0, count: count)
-        data.withUnsafeBytes { raw in
+        // Every element is copied in, so the array is not zero-filled first.
+        var out = data.withUnsafeBytes { raw in
             let base = raw.baseAddress! + dataStart + e.range.lowerBound
-            out.withUnsafeMutableBytes { dst in
-                dst.copyMemory(from: UnsafeRawBufferPointer(start: base, count: count * 4))
+            return [Float](unsafeUninitializedCapacity: count) { dst, initialized in
+                if count > 0 { UnsafeMutableRawPointer(dst.baseAddress!).copyMemory(from: base, byteCount: count * 4) }
+                initialized = count
             }
         }
         #if _endian(big)

@@ -22,7 +22,7 @@ public struct SHA256 {
         data.withUnsafeBytes { update(raw: $0) }
     }
 
-    private mutating func update(raw: UnsafeRawBufferPointer) {
+    mutating func update(raw: UnsafeRawBufferPointer) {
         guard let start = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count > 0 else { return }
         length &+= UInt64(raw.count)
         var off = 0
@@ -68,38 +68,85 @@ public struct SHA256 {
     public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var s = SHA256()
         s.update(bytes)
-        return s.finalize().map { String(format: "%02x", $0) }.joined()
+        return hexString(s.finalize())
     }
 
     /// A clip's identity, cheap even for long clips: SHA-256 over the file size and up to
     /// three 1 MiB pieces (start, middle, end). Files that differ only outside those pieces and
     /// have the same size would collide; recorded video never does in practice.
     public static func fingerprint(fileAt path: String) throws -> String {
-        guard let fh = FileHandle(forReadingAtPath: path) else { throw PipelineError("cannot read \(path)") }
-        defer { try? fh.close() }
-        let size = try fh.seekToEnd()
+        let file = try ChunkReader(path: path)
+        let size = try file.size()
         var s = SHA256()
         s.update(Array("size:\(size);".utf8))
         let piece: UInt64 = 1 << 20
         let offsets: [UInt64] = size <= 3 * piece ? [0] : [0, size / 2, size - piece]
         for o in offsets {
-            try fh.seek(toOffset: o)
-            s.update(fh.readData(ofLength: Int(size <= 3 * piece ? size : piece)))
+            try file.read(from: o, count: size <= 3 * piece ? size : piece) { s.update(raw: $0) }
         }
-        return s.finalize().map { String(format: "%02x", $0) }.joined()
+        return hexString(s.finalize())
     }
 
-    /// Lower-case hex digest of a file's content, read in 1 MiB pieces.
+    /// Lower-case hex digest of a file's content, read in 64 KiB pieces.
     public static func hex(fileAt path: String) throws -> String {
-        guard let fh = FileHandle(forReadingAtPath: path) else { throw PipelineError("cannot read \(path)") }
-        defer { try? fh.close() }
+        let file = try ChunkReader(path: path)
         var s = SHA256()
-        while true {
-            let chunk = fh.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { break }
-            s.update(chunk)
+        try file.read(from: 0, count: .max) { s.update(raw: $0) }
+        return hexString(s.finalize())
+    }
+
+    static func hexString(_ digest: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(2 * digest.count)
+        for b in digest { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Reads a file in pieces through one reused 64 KiB buffer (no allocation, and no fresh pages
+/// to fault in, per piece).
+private final class ChunkReader {
+    let path: String
+    let fd: Int32
+    private let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 64)
+
+    init(path: String) throws {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            buffer.deallocate()
+            throw PipelineError("cannot read \(path)")
         }
-        return s.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    deinit {
+        close(fd)
+        buffer.deallocate()
+    }
+
+    /// The file's length in bytes (its end offset, as seeking there reports it).
+    func size() throws -> UInt64 {
+        let end = lseek(fd, 0, SEEK_END)
+        guard end >= 0 else { throw PipelineError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        return UInt64(end)
+    }
+
+    /// Hands `body` the bytes from `offset` on, up to `count` of them or the end of the file.
+    func read(from offset: UInt64, count: UInt64, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+        var position = off_t(offset)
+        var left = count
+        while left > 0 {
+            let n = pread(fd, buffer, Int(min(left, 1 << 16)), position)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw PipelineError("cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            body(UnsafeRawBufferPointer(start: buffer, count: n))
+            position += off_t(n)
+            left -= UInt64(n)
+        }
     }
 }
 
