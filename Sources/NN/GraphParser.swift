@@ -70,7 +70,7 @@ struct GraphParser {
     func parse(_ json: [UInt8]) throws -> (ModelMetadata, [Node]) {
         guard json.count <= 16 << 20 else { throw ModelError("\(file): graph file is \(json.count) bytes, over the 16 MiB limit") }
         let root: Any
-        do { root = try JSONSerialization.jsonObject(with: Data(json)) } catch {
+        do { root = try ModelJSON.parse(json) } catch {
             throw ModelError("\(file): not valid JSON")
         }
         let top = try JSONFields(root, context: file)

@@ -43,9 +43,8 @@ public struct SafeTensors {
         guard headerLength <= bytes.count - 8 else {
             throw ModelError("\(name): truncated: header claims \(headerLength) bytes, file has \(bytes.count - 8) after the length")
         }
-        let header = Data(bytes[8..<(8 + headerLength)])
         let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: header) } catch {
+        do { parsed = try ModelJSON.parse(bytes[8..<(8 + headerLength)]) } catch {
             throw ModelError("\(name): safetensors header is not valid JSON")
         }
         guard let dict = parsed as? [String: Any] else { throw ModelError("\(name): safetensors header is not a JSON object") }
