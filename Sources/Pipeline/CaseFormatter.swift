@@ -43,6 +43,7 @@ public enum CaseFormatter {
     }
 
     public static func json(_ value: Any) -> String {
+        if let text = JSONText.pretty(value) { return text }
         let data = (try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
         return String(decoding: data, as: UTF8.self)
     }
