@@ -17,7 +17,13 @@ struct JSONFields {
         }
     }
 
-    func has(_ key: String) -> Bool { object[key] != nil && !(object[key] is NSNull) }
+    /// Whether `key` is present and not null. (The parsers make `NSNull()` for null: comparing
+    /// the exact type avoids `is NSNull`, a dynamic cast whose first use per value type scans
+    /// every protocol conformance in the binary.)
+    func has(_ key: String) -> Bool {
+        guard let v = object[key] else { return false }
+        return type(of: v) != NSNull.self
+    }
 
     func string(_ key: String) throws -> String {
         guard let s = object[key] as? String else { throw ModelError("\(context): '\(key)' must be a string") }

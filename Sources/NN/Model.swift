@@ -582,6 +582,14 @@ public final class Model: @unchecked Sendable {
         return j
     }
 
+    /// A convolution's weights and bias, leaving the node without them (its kind becomes
+    /// `.flatten` until the caller stores the new convolution) so they are uniquely referenced.
+    static func takeConvWeights(_ node: Node) -> ([Float], [Float]) {
+        guard case .conv(let w, let b, _, _) = node.kind else { preconditionFailure("not a convolution") }
+        node.kind = .flatten
+        return (w, b)
+    }
+
     /// Folds each batch norm into the convolution before it, and each activation into the
     /// convolution, linear or add before it, when that layer has no other consumer and is
     /// not an output.
@@ -591,8 +599,9 @@ public final class Model: @unchecked Sendable {
             let named = node.inputs[0]
             let j = resolve(named, nodes)
             guard nodes[named].consumers == 1, !outputs.contains(named), !outputs.contains(j) else { continue }
-            switch (node.kind, nodes[j].kind) {
-            case (.affine(let scale, let shift), .conv(var w, var b, let g, .none)):
+            if case .affine(let scale, let shift) = node.kind, case .conv(_, _, let g, .none) = nodes[j].kind {
+                // Taken out of the node first, so the arrays are scaled in place, not copied.
+                var (w, b) = takeConvWeights(nodes[j])
                 let per = w.count / g.outChannels
                 for o in 0..<g.outChannels {
                     for i in 0..<per { w[o * per + i] *= scale[o] }
@@ -600,6 +609,9 @@ public final class Model: @unchecked Sendable {
                 }
                 nodes[j].kind = .conv(weights: w, bias: b, geometry: g, activation: .none)
                 node.aliasOf = named
+                continue
+            }
+            switch (node.kind, nodes[j].kind) {
             case (.activation(let act), .conv(let w, let b, let g, .none)):
                 nodes[j].kind = .conv(weights: w, bias: b, geometry: g, activation: act)
                 node.aliasOf = named

@@ -15,7 +15,17 @@ func ffmpegErrorText(_ code: Int32) -> String {
 /// caller as a `VideoError`. Set `STREETWARDEN_FFMPEG_LOG=1` to see FFmpeg's own log.
 enum FFmpegLog {
     private final class Lines { var lines: [String] = [] }
-    private static let key = "streetwarden.ffmpeg.log"
+    /// Per-thread `Lines`, released when the thread ends. (A pthread key rather than
+    /// `Thread.current.threadDictionary`, whose bridging costs more than FFmpeg's open.)
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        let created = pthread_key_create(&k) { p in
+            let raw: UnsafeMutableRawPointer? = p
+            if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() }
+        }
+        precondition(created == 0, "pthread_key_create failed (\(created))")
+        return k
+    }()
     private static let echo = ProcessInfo.processInfo.environment["STREETWARDEN_FFMPEG_LOG"] != nil
 
     static let installed: Void = {
@@ -33,10 +43,9 @@ enum FFmpegLog {
     }()
 
     private static func storage() -> Lines {
-        let dict = Thread.current.threadDictionary
-        if let l = dict[key] as? Lines { return l }
+        if let p = pthread_getspecific(key) { return Unmanaged<Lines>.fromOpaque(p).takeUnretainedValue() }
         let l = Lines()
-        dict[key] = l
+        pthread_setspecific(key, Unmanaged.passRetained(l).toOpaque())
         return l
     }
 
