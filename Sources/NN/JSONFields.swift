@@ -53,7 +53,11 @@ struct JSONFields {
 
     func bool(_ key: String, default value: Bool) throws -> Bool {
         guard has(key) else { return value }
-        guard let b = object[key] as? Bool else { throw ModelError("\(context): '\(key)' must be true or false") }
+        // Bool(exactly:) is what `as? Bool` does with an NSNumber, minus the dynamic cast's
+        // first-time conformance scans.
+        guard let n = object[key] as? NSNumber, let b = Bool(exactly: n) else {
+            throw ModelError("\(context): '\(key)' must be true or false")
+        }
         return b
     }
 

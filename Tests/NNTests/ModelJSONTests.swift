@@ -80,6 +80,17 @@ final class ModelJSONTests: XCTestCase {
         }
     }
 
+    /// `JSONFields.bool` takes exactly what `as? Bool` took: booleans and the numbers 0 and 1.
+    func testBoolFieldMatchesBridgingCast() throws {
+        let doc = #"{"a":true,"b":false,"c":0,"d":1,"e":2,"f":0.5,"g":1.0,"h":-0.0,"i":"true","j":[true],"k":1e0,"l":-1}"#
+        for parsed in [try ModelJSON.parse(Array(doc.utf8)), try JSONSerialization.jsonObject(with: Data(doc.utf8))] {
+            let fields = try JSONFields(parsed, context: "t")
+            for key in fields.object.keys.sorted() {
+                XCTAssertEqual(try? fields.bool(key, default: false), fields.object[key] as? Bool, key)
+            }
+        }
+    }
+
     /// Random numbers in every form the fast subset takes (and some it declines), compared one
     /// by one with what JSONSerialization makes of them.
     func testRandomNumbersMatchJSONSerialization() throws {
