@@ -29,6 +29,7 @@ public final class Model: @unchecked Sendable {
     private var _threads: Int
     private let steps: [(KernelSet, Int) -> Void]
     private let buffers: [UnsafeMutablePointer<Float>]
+    private let region: (pointer: UnsafeMutableRawPointer, bytes: Int)?
     /// Channel-plane pointer tables of convolutions that read views.
     private let tables: [UnsafeMutablePointer<UnsafePointer<Float>>]
     private let inputPointer: UnsafeMutablePointer<Float>
@@ -81,6 +82,7 @@ public final class Model: @unchecked Sendable {
                                       fusedPools: fusedPools.merging(fusedPairs) { a, _ in a })
         var pointer = [UnsafeMutablePointer<Float>?](repeating: nil, count: nodes.count)
         let buffers = memory.blocks
+        self.region = memory.region
         func buffer(_ i: Int) -> UnsafeMutablePointer<Float> {
             if let p = pointer[i] { return p }
             let p = memory.pointer[i]!
@@ -297,6 +299,7 @@ public final class Model: @unchecked Sendable {
 
     deinit {
         for b in buffers { free(b) }  // calloc'd by planMemory
+        if let region { munmap(region.pointer, region.bytes) }
         for t in tables { t.deallocate() }
     }
 
@@ -463,8 +466,10 @@ public final class Model: @unchecked Sendable {
     struct MemoryPlan {
         /// Buffer owner → its memory (owners: computed values, concat targets, the input).
         var pointer: [Int: UnsafeMutablePointer<Float>] = [:]
-        /// The allocations, each shared by owners with disjoint lifetimes.
+        /// Blocks allocated on their own (calloc), each shared by owners with disjoint lifetimes.
         var blocks: [UnsafeMutablePointer<Float>] = []
+        /// The mapping that holds the other blocks (munmap'd with the model).
+        var region: (pointer: UnsafeMutableRawPointer, bytes: Int)?
     }
 
     /// Gives every buffer owner memory, reusing a block once every reader of its previous
@@ -505,8 +510,10 @@ public final class Model: @unchecked Sendable {
             if let b = owner(j) { use(b, at: j, write: true) }
         }
         for o in outputs { for b in reads(o) { last[b] = Int.max } }
-        var result = MemoryPlan()
-        var free: [(pointer: UnsafeMutablePointer<Float>, capacity: Int, busyUntil: Int)] = []
+        // Which block each owner gets (blocks are shared by owners with disjoint lifetimes).
+        var sizes: [Int] = []
+        var blockOf: [Int: Int] = [:]
+        var free: [(block: Int, capacity: Int, busyUntil: Int)] = []
         for (b, start) in first.sorted(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
             let size = Swift.max(1, nodes[b].elementCount)
             let end = last[b] ?? start
@@ -516,20 +523,45 @@ public final class Model: @unchecked Sendable {
             }
             if let k = best {
                 free[k].busyUntil = end
-                result.pointer[b] = free[k].pointer
+                blockOf[b] = free[k].block
             } else {
-                // calloc, not allocate + fill: large blocks come straight from the kernel's
-                // zero pages, so no memset runs and a block no pass touches (the input's, when
-                // the first layers read the caller's buffer) is never faulted in.
-                guard let raw = calloc(size, MemoryLayout<Float>.stride) else {
-                    fatalError("model activations: cannot allocate \(size) floats")
-                }
-                let p = raw.bindMemory(to: Float.self, capacity: size)
-                result.blocks.append(p)
-                free.append((p, size, end))
-                result.pointer[b] = p
+                sizes.append(size)
+                free.append((sizes.count - 1, size, end))
+                blockOf[b] = sizes.count - 1
             }
         }
+        // The input's block is calloc'd on its own: zero pages from the kernel, never faulted
+        // in when the first layers read the caller's buffer instead. Every other block is
+        // written by each pass, so they share one mapping populated up front (one system call
+        // instead of a page fault per page during the first pass). Blocks are 64-byte aligned
+        // with a 64-byte gap after each.
+        let inputBlock = blockOf[0]  // node 0 is the input (GraphParser puts it first)
+        var blockPointer = [UnsafeMutablePointer<Float>?](repeating: nil, count: sizes.count)
+        var offsets = [Int](repeating: 0, count: sizes.count)
+        var bytes = 0
+        for (k, size) in sizes.enumerated() where k != inputBlock {
+            offsets[k] = bytes
+            bytes += (size * MemoryLayout<Float>.stride + 127) / 64 * 64
+        }
+        var result = MemoryPlan()
+        // (Populated only up to 64 MiB: a huge graph's memory stays lazy until a pass needs it.)
+        let populate = bytes <= 64 << 20 ? MAP_POPULATE : 0
+        if bytes > 0, let region = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0),
+           region != UnsafeMutableRawPointer(bitPattern: -1) {
+            result.region = (region, bytes)
+            for k in sizes.indices where k != inputBlock {
+                blockPointer[k] = (region + offsets[k]).bindMemory(to: Float.self, capacity: sizes[k])
+            }
+        }
+        for k in sizes.indices where blockPointer[k] == nil {
+            guard let raw = calloc(sizes[k] + 16, MemoryLayout<Float>.stride) else {
+                fatalError("model activations: cannot allocate \(sizes[k]) floats")
+            }
+            let p = raw.bindMemory(to: Float.self, capacity: sizes[k])
+            result.blocks.append(p)
+            blockPointer[k] = p
+        }
+        for (b, k) in blockOf { result.pointer[b] = blockPointer[k]! }
         return result
     }
 
