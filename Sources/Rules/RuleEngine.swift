@@ -10,14 +10,14 @@ import Foundation
 /// sample or a brief occlusion never splits it and a stationary violation never re-alerts.
 public final class RuleEngine {
     public let rules: CameraRules
-    private let clock: LocalClock
+    /// Made on first use: zones without schedules or allowances never ask for local time.
+    private lazy var clock = LocalClock(timeZone: rules.timeZone)
     private var tracks: [Incident] = []
     private var nextTrackID = 1
     private var lastTime: Double = -.infinity
 
     public init(rules: CameraRules) {
         self.rules = rules
-        self.clock = LocalClock(timeZone: rules.timeZone)
     }
 
     /// Tracks alive now, violating or pending.
@@ -38,15 +38,21 @@ public final class RuleEngine {
         }
 
         // 2. Keep the regions that count.
-        let local = clock.local(sample.wallClock)
+        // Local time only matters to zones with schedules or allowances; worked out once, if asked.
+        var localTime: (minute: Int, weekday: Int)?
         var counting: [(obs: Observation, zone: Zone)] = []
         for obs in sample.observations {
             let policy = rules.policy(for: obs.className)
             if let th = policy.threshold, obs.score < th { continue }
             if rules.masks.contains(where: { $0.hides(obs.className, box: obs.box) }) { continue }
-            guard let zone = rules.zones.first(where: {
-                $0.prohibits(obs.className, minute: local.minute, weekday: local.weekday)
-                    && $0.polygon.coverage(of: obs.box) >= $0.minCoverage
+            guard let zone = rules.zones.first(where: { zone in
+                var local = (minute: 0, weekday: 1)
+                if !zone.activeWindows.isEmpty || !zone.allowances.isEmpty {
+                    if localTime == nil { localTime = clock.local(sample.wallClock) }
+                    local = localTime!
+                }
+                return zone.prohibits(obs.className, minute: local.minute, weekday: local.weekday)
+                    && zone.polygon.coverage(of: obs.box) >= zone.minCoverage
             }) else { continue }
             counting.append((obs, zone))
         }
