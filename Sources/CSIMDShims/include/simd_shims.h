@@ -37,6 +37,10 @@ __m256 sw_avx2_broadcast(const float *p) {
     return v;
 }
 
+/// A hint to bring the cache line at p into L1.
+static inline __attribute__((always_inline, target("avx2,fma")))
+void sw_prefetch(const void *p) { _mm_prefetch((const char *)p, _MM_HINT_T0); }
+
 /// dst[j·ldd + i] = src[i·lds + j] for i, j < 8: one 8×8 transpose.
 static inline __attribute__((always_inline, target("avx2,fma")))
 void sw_avx2_transpose8(const float *src, long lds, float *dst, long ldd) {

@@ -60,6 +60,8 @@ public struct ConvMaxPoolLayout {
 public protocol StemISA: SIMDISA {
     /// `p[0]` in every lane.
     static func broadcast(_ p: UnsafePointer<Float>) -> V
+    /// A hint that the cache line at `p` is read soon (no effect by default).
+    static func prefetch(_ p: UnsafeRawPointer)
     /// `dst[j·ldd + i] = src[i·lds + j]` for i, j < `V.scalarCount`: one square transpose.
     static func transpose(_ src: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>, _ ldd: Int)
 }
@@ -67,6 +69,8 @@ public protocol StemISA: SIMDISA {
 extension StemISA {
     @inlinable @inline(__always)
     public static func broadcast(_ p: UnsafePointer<Float>) -> V { V(repeating: p[0]) }
+    @inlinable @inline(__always)
+    public static func prefetch(_ p: UnsafeRawPointer) {}
     /// Default: element by element.
     @inlinable @inline(__always)
     public static func transpose(_ src: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>,
@@ -138,6 +142,37 @@ public enum GenericConvMaxPool<I: StemISA> {
             let table = tableBuf.baseAddress!, edgeTable = table + cin * 3
             for j in 0..<cin * 3 { edgeTable[j] = UnsafePointer(edge + j * lay.edgeLength) }
 
+            // The finished pooled row being written out (−1: none), block by block: a block is
+            // one w × w transpose (channel vector cv, pooled columns from w·pb), block index
+            // cv·pxBlocks + pb; the columns past the whole blocks and a partial channel vector
+            // go with the last.
+            var pending = -1, nextBlock = 0
+            let pxBlocks = wp / w, fullPx = pxBlocks * w, blocks = cout / w * pxBlocks
+
+            /// The pending row's next block (or, when none is left, what remains of it).
+            func emitBlock() {
+                let w = V.scalarCount, gw = 3 * w
+                let src = UnsafePointer(pooled + (pending & 1) * pooledCount)
+                let dst = a.output + pending * wp
+                if nextBlock < blocks {
+                    let cv = nextBlock / pxBlocks, px = (nextBlock - cv * pxBlocks) * w
+                    let c0 = cv * w
+                    I.transpose(src + (c0 / gw) * gw * wp + c0 % gw + px * gw, gw, dst + c0 * outStride + px, outStride)
+                    nextBlock += 1
+                    return
+                }
+                for c in 0..<cout {
+                    let o = dst + c * outStride, row = src + (c / gw) * gw * wp + c % gw
+                    for px in (c < cout / w * w ? fullPx : 0)..<wp { o[px] = row[px * gw] }
+                }
+                pending = -1
+            }
+
+            /// Finishes the pending row.
+            func flush() {
+                while pending >= 0 { emitBlock() }
+            }
+
             /// Conv row `r`, pooled horizontally, into pooled row `first` (max with it when
             /// `firstMax`) and, when given, pooled row `second` (stored).
             func convRow(_ r: Int, _ first: UnsafeMutablePointer<Float>?, _ firstMax: Bool,
@@ -165,9 +200,14 @@ public enum GenericConvMaxPool<I: StemISA> {
                         if x0 < 0 || x0 + 9 > g.width {
                             for j in 0..<cin * 3 {
                                 let src = table[j], dst = edge + j * lay.edgeLength
-                                for m in 0..<9 {
-                                    let xi = x0 + m
-                                    dst[m] = xi >= 0 && xi < g.width ? src[xi] : 0
+                                if x0 == -1 && g.width >= 8 {
+                                    dst[0] = 0
+                                    for m in 0..<8 { dst[m + 1] = src[m] }
+                                } else {
+                                    for m in 0..<9 {
+                                        let xi = x0 + m
+                                        dst[m] = xi >= 0 && xi < g.width ? src[xi] : 0
+                                    }
                                 }
                             }
                             tbl = UnsafePointer(edgeTable); x = 0
@@ -231,29 +271,10 @@ public enum GenericConvMaxPool<I: StemISA> {
                         }
                         if let firstG { put(firstG, firstMax) }
                         if let secondG { put(secondG, false) }
+                        // One block of the finished pooled row per tile: its stores, which
+                        // miss the cache, drain while the next tile computes.
+                        if pending >= 0 { emitBlock() }
                         ox += 4
-                    }
-                }
-            }
-
-            /// Pooled row `py` from its interleaved row into the output planes.
-            func emit(_ py: Int) {
-                let src = UnsafePointer(pooled + (py & 1) * pooledCount)
-                let dst = a.output + py * wp
-                let fullPx = wp / w * w
-                for c0 in stride(from: 0, to: cout, by: w) {
-                    let gi = c0 / gw, l = c0 % gw
-                    let row = src + gi * gw * wp + l
-                    if c0 + w <= cout {
-                        var px = 0
-                        while px < fullPx {
-                            I.transpose(row + px * gw, gw, dst + c0 * outStride + px, outStride)
-                            px += w
-                        }
-                    }
-                    for c in c0..<Swift.min(cout, c0 + w) {
-                        let o = dst + c * outStride
-                        for px in (c0 + w <= cout ? fullPx : 0)..<wp { o[px] = row[px * gw + c - c0] }
                     }
                 }
             }
@@ -262,18 +283,23 @@ public enum GenericConvMaxPool<I: StemISA> {
             // row 2py + 1 the last of py and the first of py + 1.
             let p0 = a.rows.lowerBound, p1 = a.rows.upperBound
             let r0 = Swift.max(0, 2 * p0 - 1), r1 = Swift.min(hc - 1, 2 * p1 - 1)
+            // A row finished by odd row 2py + 1 is written out during the next (even) row,
+            // which writes the other pooled row; the odd row after that reuses its buffer.
             for r in r0...r1 {
                 if r % 2 == 0 {
                     let py = r / 2
                     convRow(r, pooled + (py & 1) * pooledCount, r > 0, nil)
-                    if r == hc - 1 { emit(py) }
+                    flush()
+                    if r == hc - 1 { pending = py; nextBlock = 0 }
                 } else {
+                    flush()
                     let lo = (r - 1) / 2, hi = lo + 1
                     convRow(r, lo >= p0 ? pooled + (lo & 1) * pooledCount : nil, true,
                             hi < p1 ? pooled + (hi & 1) * pooledCount : nil)
-                    if lo >= p0 { emit(lo) }
+                    if lo >= p0 { pending = lo; nextBlock = 0 }
                 }
             }
+            flush()
         }
     }
 }
