@@ -138,8 +138,10 @@ public enum GenericConvMaxPool<I: StemISA> {
         let ninf = V(repeating: -.infinity)
         let outStride = hp * wp
 
-        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * cin * 3) { tableBuf in
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * cin * 3 + cin * 2) { tableBuf in
             let table = tableBuf.baseAddress!, edgeTable = table + cin * 3
+            let prefetchRows = UnsafeMutableRawPointer(table + 2 * cin * 3)
+                .bindMemory(to: UnsafePointer<Float>?.self, capacity: cin * 2)
             for j in 0..<cin * 3 { edgeTable[j] = UnsafePointer(edge + j * lay.edgeLength) }
 
             // The finished pooled row being written out (−1: none), block by block: a block is
@@ -184,6 +186,14 @@ public enum GenericConvMaxPool<I: StemISA> {
                         let iy = 2 * r + ky - 1
                         table[c * 3 + ky] = iy >= 0 && iy < g.height
                             ? a.input + (c * g.height + iy) * g.width : UnsafePointer(zero)
+                    }
+                }
+                // The two input rows per channel that conv row r + 1 adds, brought in a tile's
+                // worth ahead: a row's first lines otherwise miss at the left edge.
+                for c in 0..<cin {
+                    for k in 0..<2 {
+                        let iy = 2 * r + 2 + k
+                        prefetchRows[c * 2 + k] = iy < g.height ? a.input + (c * g.height + iy) * g.width : nil
                     }
                 }
                 for gi in 0..<groups {
@@ -274,6 +284,11 @@ public enum GenericConvMaxPool<I: StemISA> {
                         // One block of the finished pooled row per tile: its stores, which
                         // miss the cache, drain while the next tile computes.
                         if pending >= 0 { emitBlock() }
+                        if gi == 0 {
+                            for j in 0..<cin * 2 {
+                                if let p = prefetchRows[j], 2 * ox < g.width { I.prefetch(p + 2 * ox) }
+                            }
+                        }
                         ox += 4
                     }
                 }
