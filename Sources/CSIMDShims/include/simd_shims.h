@@ -37,6 +37,11 @@ __m256 sw_avx2_broadcast(const float *p) {
     return v;
 }
 
+/// max(v, p[0..<8]) as one vmaxps with a memory operand (Swift's select-based max of a loaded
+/// vector comes out as split 128-bit loads, compares and blends).
+static inline __attribute__((always_inline, target("avx2,fma")))
+__m256 sw_avx2_max_load(__m256 v, const float *p) { return _mm256_max_ps(_mm256_loadu_ps(p), v); }
+
 /// A hint to bring the cache line at p into L1.
 static inline __attribute__((always_inline, target("avx2,fma")))
 void sw_prefetch(const void *p) { _mm_prefetch((const char *)p, _MM_HINT_T0); }

@@ -60,6 +60,8 @@ public struct ConvMaxPoolLayout {
 public protocol StemISA: SIMDISA {
     /// `p[0]` in every lane.
     static func broadcast(_ p: UnsafePointer<Float>) -> V
+    /// `max(v, p[0..<w])`.
+    static func maxLoad(_ v: V, _ p: UnsafePointer<Float>) -> V
     /// A hint that the cache line at `p` is read soon (no effect by default).
     static func prefetch(_ p: UnsafeRawPointer)
     /// `dst[j·ldd + i] = src[i·lds + j]` for i, j < `V.scalarCount`: one square transpose.
@@ -71,6 +73,8 @@ extension StemISA {
     public static func broadcast(_ p: UnsafePointer<Float>) -> V { V(repeating: p[0]) }
     @inlinable @inline(__always)
     public static func prefetch(_ p: UnsafeRawPointer) {}
+    @inlinable @inline(__always)
+    public static func maxLoad(_ v: V, _ p: UnsafePointer<Float>) -> V { max(v, vload(p)) }
     /// Default: element by element.
     @inlinable @inline(__always)
     public static func transpose(_ src: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>,
@@ -134,7 +138,6 @@ public enum GenericConvMaxPool<I: StemISA> {
             bias[o] = o < cout ? a.bias[o] : 0
         }
         zero.update(repeating: 0, count: g.width + 16)
-        let late = E.self == ReLUActivation.self || E.self == NoActivation.self
         let ninf = V(repeating: -.infinity)
         let outStride = hp * wp
 
@@ -181,6 +184,7 @@ public enum GenericConvMaxPool<I: StemISA> {
                          _ second: UnsafeMutablePointer<Float>?) {
                 // Not the captured values: those are opaque here, and every offset would be a register.
                 let w = V.scalarCount, gw = 3 * w
+                let late = E.self == ReLUActivation.self || E.self == NoActivation.self
                 for c in 0..<cin {
                     for ky in 0..<3 {
                         let iy = 2 * r + ky - 1
@@ -253,26 +257,31 @@ public enum GenericConvMaxPool<I: StemISA> {
                             if ox + 2 >= wc { a20 = ninf; a21 = ninf; a22 = ninf }
                             a30 = ninf; a31 = ninf; a32 = ninf
                         }
-                        var h00 = I.max(I.max(k0, a00), a10), h01 = I.max(I.max(k1, a01), a11)
-                        var h02 = I.max(I.max(k2, a02), a12)
-                        var h10 = I.max(I.max(a10, a20), a30), h11 = I.max(I.max(a11, a21), a31)
-                        var h12 = I.max(I.max(a12, a22), a32)
+                        let h00 = I.max(I.max(k0, a00), a10), h01 = I.max(I.max(k1, a01), a11)
+                        let h02 = I.max(I.max(k2, a02), a12)
+                        let h10 = I.max(I.max(a10, a20), a30), h11 = I.max(I.max(a11, a21), a31)
+                        let h12 = I.max(I.max(a12, a22), a32)
                         k0 = a30; k1 = a31; k2 = a32
-                        if late {
-                            h00 = E.apply(I.self, h00, act); h01 = E.apply(I.self, h01, act); h02 = E.apply(I.self, h02, act)
-                            h10 = E.apply(I.self, h10, act); h11 = E.apply(I.self, h11, act); h12 = E.apply(I.self, h12, act)
-                        }
                         let px = ox / 2
                         let two = ox + 2 < wc   // pooled column px + 1 exists
                         @inline(__always) func put(_ p: UnsafeMutablePointer<Float>, _ isMax: Bool) {
+                            // A monotone activation (ReLU, none) goes on the first store of each
+                            // pooled value only: max(f(a), b) = f(max(a, b)) for those.
                             let d = p + px * gw
                             if isMax {
-                                vstore(I.max(h00, vload(d)), d); vstore(I.max(h01, vload(d + w)), d + w)
-                                vstore(I.max(h02, vload(d + 2 * w)), d + 2 * w)
+                                vstore(I.maxLoad(h00, d), d); vstore(I.maxLoad(h01, d + w), d + w)
+                                vstore(I.maxLoad(h02, d + 2 * w), d + 2 * w)
                                 if two {
-                                    vstore(I.max(h10, vload(d + gw)), d + gw)
-                                    vstore(I.max(h11, vload(d + gw + w)), d + gw + w)
-                                    vstore(I.max(h12, vload(d + gw + 2 * w)), d + gw + 2 * w)
+                                    vstore(I.maxLoad(h10, d + gw), d + gw)
+                                    vstore(I.maxLoad(h11, d + gw + w), d + gw + w)
+                                    vstore(I.maxLoad(h12, d + gw + 2 * w), d + gw + 2 * w)
+                                }
+                            } else if late {
+                                vstore(E.apply(I.self, h00, act), d); vstore(E.apply(I.self, h01, act), d + w)
+                                vstore(E.apply(I.self, h02, act), d + 2 * w)
+                                if two {
+                                    vstore(E.apply(I.self, h10, act), d + gw); vstore(E.apply(I.self, h11, act), d + gw + w)
+                                    vstore(E.apply(I.self, h12, act), d + gw + 2 * w)
                                 }
                             } else {
                                 vstore(h00, d); vstore(h01, d + w); vstore(h02, d + 2 * w)
