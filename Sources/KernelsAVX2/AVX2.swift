@@ -42,6 +42,8 @@ extension AVX2ISA: StemISA {
     @inline(__always)
     public static func broadcast(_ p: UnsafePointer<Float>) -> V { sw_avx2_broadcast(p) }
     @inline(__always)
+    public static func poolMax(_ a: V, _ b: V) -> V { sw_avx2_max(a, b) }
+    @inline(__always)
     public static func maxLoad(_ v: V, _ p: UnsafePointer<Float>) -> V { sw_avx2_max_load(v, p) }
     @inline(__always)
     public static func prefetch(_ p: UnsafeRawPointer) { sw_prefetch(p) }

@@ -37,6 +37,11 @@ __m256 sw_avx2_broadcast(const float *p) {
     return v;
 }
 
+/// max(a, b) as one vmaxps: Swift's select-based max of maxes of selects comes out as
+/// compares, 128-bit extracts and blends.
+static inline __attribute__((always_inline, target("avx2,fma")))
+__m256 sw_avx2_max(__m256 a, __m256 b) { return _mm256_max_ps(a, b); }
+
 /// max(v, p[0..<8]) as one vmaxps with a memory operand (Swift's select-based max of a loaded
 /// vector comes out as split 128-bit loads, compares and blends).
 static inline __attribute__((always_inline, target("avx2,fma")))

@@ -62,6 +62,8 @@ public protocol StemISA: SIMDISA {
     static func broadcast(_ p: UnsafePointer<Float>) -> V
     /// `max(v, p[0..<w])`.
     static func maxLoad(_ v: V, _ p: UnsafePointer<Float>) -> V
+    /// `max(a, b)` for the pool (no NaNs there).
+    static func poolMax(_ a: V, _ b: V) -> V
     /// A hint that the cache line at `p` is read soon (no effect by default).
     static func prefetch(_ p: UnsafeRawPointer)
     /// `dst[j·ldd + i] = src[i·lds + j]` for i, j < `V.scalarCount`: one square transpose.
@@ -75,6 +77,8 @@ extension StemISA {
     public static func prefetch(_ p: UnsafeRawPointer) {}
     @inlinable @inline(__always)
     public static func maxLoad(_ v: V, _ p: UnsafePointer<Float>) -> V { max(v, vload(p)) }
+    @inlinable @inline(__always)
+    public static func poolMax(_ a: V, _ b: V) -> V { max(a, b) }
     /// Default: element by element.
     @inlinable @inline(__always)
     public static func transpose(_ src: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>,
@@ -257,10 +261,10 @@ public enum GenericConvMaxPool<I: StemISA> {
                             if ox + 2 >= wc { a20 = ninf; a21 = ninf; a22 = ninf }
                             a30 = ninf; a31 = ninf; a32 = ninf
                         }
-                        let h00 = I.max(I.max(k0, a00), a10), h01 = I.max(I.max(k1, a01), a11)
-                        let h02 = I.max(I.max(k2, a02), a12)
-                        let h10 = I.max(I.max(a10, a20), a30), h11 = I.max(I.max(a11, a21), a31)
-                        let h12 = I.max(I.max(a12, a22), a32)
+                        let h00 = I.poolMax(I.poolMax(k0, a00), a10), h01 = I.poolMax(I.poolMax(k1, a01), a11)
+                        let h02 = I.poolMax(I.poolMax(k2, a02), a12)
+                        let h10 = I.poolMax(I.poolMax(a10, a20), a30), h11 = I.poolMax(I.poolMax(a11, a21), a31)
+                        let h12 = I.poolMax(I.poolMax(a12, a22), a32)
                         k0 = a30; k1 = a31; k2 = a32
                         let px = ox / 2
                         let two = ox + 2 < wc   // pooled column px + 1 exists
