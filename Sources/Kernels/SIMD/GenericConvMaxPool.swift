@@ -296,7 +296,17 @@ public enum GenericConvMaxPool<I: StemISA> {
                         if let secondG { put(secondG, false) }
                         // One block of the finished pooled row per tile: its stores, which
                         // miss the cache, drain while the next tile computes.
-                        if pending >= 0 { emitBlock() }
+                        if pending >= 0 {
+                            if nextBlock < blocks {   // emitBlock's common case, without the call
+                                let cv = nextBlock / pxBlocks, px = (nextBlock - cv * pxBlocks) * w
+                                let c0 = cv * w
+                                I.transpose(pooled + (pending & 1) * pooledCount + (c0 / gw) * gw * wp + c0 % gw + px * gw, gw,
+                                            a.output + pending * wp + c0 * outStride + px, outStride)
+                                nextBlock += 1
+                            } else {
+                                emitBlock()
+                            }
+                        }
                         if gi == 0 {
                             for j in 0..<cin * 2 {
                                 if let p = prefetchRows[j], 2 * ox < g.width { I.prefetch(p + 2 * ox) }
