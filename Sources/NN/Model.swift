@@ -518,7 +518,9 @@ public final class Model: @unchecked Sendable {
                 free[k].busyUntil = end
                 result.pointer[b] = free[k].pointer
             } else {
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: size)
+                // On a cache line: vector loads and stores of planes never straddle two.
+                let p = UnsafeMutableRawPointer.allocate(byteCount: size * MemoryLayout<Float>.stride, alignment: 64)
+                    .bindMemory(to: Float.self, capacity: size)
                 p.initialize(repeating: 0, count: size)
                 result.blocks.append(p)
                 free.append((p, size, end))
