@@ -35,8 +35,16 @@ public final class Detector: @unchecked Sendable {
         guard planarRGB.count == shape.reduce(1, *) else {
             throw ModelError("detect: frame has \(planarRGB.count) values, model '\(model.metadata.name)' needs 3×\(inputHeight)×\(inputWidth) = \(shape.reduce(1, *))")
         }
-        let head = try planarRGB.withUnsafeBufferPointer { try model.runAll(planar: $0, shape: shape)[0] }
-        return try decode(head)
+        return try planarRGB.withUnsafeBufferPointer { try detect(planar: $0) }
+    }
+
+    /// `detect(planarRGB:)` over a caller's buffer (no copy): a buffer kept across frames.
+    public func detect(planar: UnsafeBufferPointer<Float>) throws -> FrameDetections {
+        let shape = model.metadata.inputShape
+        guard planar.count == shape.reduce(1, *) else {
+            throw ModelError("detect: frame has \(planar.count) values, model '\(model.metadata.name)' needs 3×\(inputHeight)×\(inputWidth) = \(shape.reduce(1, *))")
+        }
+        return try decode(try model.runAll(planar: planar, shape: shape)[0])
     }
 
     /// Turns a head tensor into scores and regions (exposed for tests and other runners).

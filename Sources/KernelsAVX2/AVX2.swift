@@ -40,10 +40,17 @@ public enum AVX2ISA: SIMDISA {
 #if arch(x86_64)
 extension AVX2ISA: StemISA {
     @inline(__always)
-    public static func shiftIn(_ v: V, first: Float) -> V { sw_avx2_shift_in(v, first) }
+    public static func broadcast(_ p: UnsafePointer<Float>) -> V { sw_avx2_broadcast(p) }
     @inline(__always)
-    public static func deinterleave4(_ p: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, stride: Int) {
-        sw_avx2_deinterleave4(p, q, stride)
+    public static func poolMax(_ a: V, _ b: V) -> V { sw_avx2_max(a, b) }
+    @inline(__always)
+    public static func maxLoad(_ v: V, _ p: UnsafePointer<Float>) -> V { sw_avx2_max_load(v, p) }
+    @inline(__always)
+    public static func prefetch(_ p: UnsafeRawPointer) { sw_prefetch(p) }
+    @inline(__always)
+    public static func transpose(_ src: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>,
+                                 _ ldd: Int) {
+        sw_avx2_transpose8(src, lds, dst, ldd)
     }
 }
 #else

@@ -29,7 +29,7 @@ public final class Model: @unchecked Sendable {
     private var _threads: Int
     private let steps: [(KernelSet, Int) -> Void]
     private let buffers: [UnsafeMutablePointer<Float>]
-    private let region: (pointer: UnsafeMutableRawPointer, bytes: Int)?
+    private let regions: [(pointer: UnsafeMutableRawPointer, bytes: Int)]
     /// Channel-plane pointer tables of convolutions that read views.
     private let tables: [UnsafeMutablePointer<UnsafePointer<Float>>]
     private let inputPointer: UnsafeMutablePointer<Float>
@@ -82,7 +82,7 @@ public final class Model: @unchecked Sendable {
                                       fusedPools: fusedPools.merging(fusedPairs) { a, _ in a })
         var pointer = [UnsafeMutablePointer<Float>?](repeating: nil, count: nodes.count)
         let buffers = memory.blocks
-        self.region = memory.region
+        self.regions = memory.regions
         func buffer(_ i: Int) -> UnsafeMutablePointer<Float> {
             if let p = pointer[i] { return p }
             let p = memory.pointer[i]!
@@ -298,8 +298,8 @@ public final class Model: @unchecked Sendable {
     }
 
     deinit {
-        for b in buffers { free(b) }  // calloc'd by planMemory
-        if let region { munmap(region.pointer, region.bytes) }
+        for b in buffers { free(b) }  // posix_memalign'd by planMemory
+        for r in regions { munmap(r.pointer, r.bytes) }
         for t in tables { t.deallocate() }
     }
 
@@ -466,10 +466,10 @@ public final class Model: @unchecked Sendable {
     struct MemoryPlan {
         /// Buffer owner → its memory (owners: computed values, concat targets, the input).
         var pointer: [Int: UnsafeMutablePointer<Float>] = [:]
-        /// Blocks allocated on their own (calloc), each shared by owners with disjoint lifetimes.
+        /// Blocks on the heap (only where mmap failed), each shared by owners with disjoint lifetimes.
         var blocks: [UnsafeMutablePointer<Float>] = []
-        /// The mapping that holds the other blocks (munmap'd with the model).
-        var region: (pointer: UnsafeMutableRawPointer, bytes: Int)?
+        /// The mappings that hold the blocks (munmap'd with the model).
+        var regions: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
     }
 
     /// Gives every buffer owner memory, reusing a block once every reader of its previous
@@ -530,11 +530,12 @@ public final class Model: @unchecked Sendable {
                 blockOf[b] = sizes.count - 1
             }
         }
-        // The input's block is calloc'd on its own: zero pages from the kernel, never faulted
-        // in when the first layers read the caller's buffer instead. Every other block is
-        // written by each pass, so they share one mapping populated up front (one system call
-        // instead of a page fault per page during the first pass). Blocks are 64-byte aligned
-        // with a 64-byte gap after each.
+        // Every block but the input's is written by each pass: they share one mapping,
+        // populated up front (one system call instead of a page fault per page during the
+        // first pass). The input's block gets a mapping of its own, left lazy: its zero pages
+        // are never faulted in when the first layers read the caller's buffer instead.
+        // Blocks start on a cache line (vector loads and stores of planes never straddle two),
+        // with at least 64 bytes after each.
         let inputBlock = blockOf[0]  // node 0 is the input (GraphParser puts it first)
         var blockPointer = [UnsafeMutablePointer<Float>?](repeating: nil, count: sizes.count)
         var offsets = [Int](repeating: 0, count: sizes.count)
@@ -544,19 +545,28 @@ public final class Model: @unchecked Sendable {
             bytes += (size * MemoryLayout<Float>.stride + 127) / 64 * 64
         }
         var result = MemoryPlan()
+        func map(_ bytes: Int, populate: Bool) -> UnsafeMutableRawPointer? {
+            guard bytes > 0, let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0), -1, 0),
+                  p != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
+            result.regions.append((p, bytes))
+            return p
+        }
         // (Populated only up to 64 MiB: a huge graph's memory stays lazy until a pass needs it.)
-        let populate = bytes <= 64 << 20 ? MAP_POPULATE : 0
-        if bytes > 0, let region = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0),
-           region != UnsafeMutableRawPointer(bitPattern: -1) {
-            result.region = (region, bytes)
+        if let region = map(bytes, populate: bytes <= 64 << 20) {
             for k in sizes.indices where k != inputBlock {
                 blockPointer[k] = (region + offsets[k]).bindMemory(to: Float.self, capacity: sizes[k])
             }
         }
-        for k in sizes.indices where blockPointer[k] == nil {
-            guard let raw = calloc(sizes[k] + 16, MemoryLayout<Float>.stride) else {
+        if let k = inputBlock, let region = map((sizes[k] * MemoryLayout<Float>.stride + 127) / 64 * 64, populate: false) {
+            blockPointer[k] = region.bindMemory(to: Float.self, capacity: sizes[k])
+        }
+        for k in sizes.indices where blockPointer[k] == nil {  // mmap refused: aligned heap memory
+            var raw: UnsafeMutableRawPointer?
+            let byteCount = (sizes[k] * MemoryLayout<Float>.stride + 127) / 64 * 64
+            guard posix_memalign(&raw, 64, byteCount) == 0, let raw else {
                 fatalError("model activations: cannot allocate \(sizes[k]) floats")
             }
+            raw.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
             let p = raw.bindMemory(to: Float.self, capacity: sizes[k])
             result.blocks.append(p)
             blockPointer[k] = p

@@ -57,8 +57,17 @@ public final class ModelAnalyzer: FrameAnalyzer {
     }
 
     public func analyze(frame: VideoFrame, tiles: Int) throws -> [Observation] {
-        ModelAnalyzer.observations(try detector.detect(frame: frame, grid: TileGrid(n: tiles)))
+        guard tiles <= 1 else {
+            return ModelAnalyzer.observations(try detector.detect(frame: frame, grid: TileGrid(n: tiles)))
+        }
+        // The whole frame only: scaled into the one input buffer this analyzer keeps (an
+        // analyzer serves one frame at a time, as its model does).
+        frame.planarRGB(width: inputWidth, height: inputHeight, into: input.pointer)
+        return ModelAnalyzer.observations(try detector.detect(planar: input.buffer))
     }
+
+    /// The model input of the frame being analyzed (64-byte aligned, reused frame after frame).
+    private lazy var input = PlanarBuffer(width: inputWidth, height: inputHeight)
 
     static func observations(_ d: FrameDetections) -> [Observation] {
         d.regions.map { r in

@@ -34,21 +34,28 @@ public struct VideoFrame: @unchecked Sendable {
     /// R, G and B slices of the result), so no intermediate RGB24 image exists.
     public func planarRGB(width: Int, height: Int) -> [Float] {
         precondition(width > 0 && height > 0, "planarRGB needs a positive size")
+        return [Float](unsafeUninitializedCapacity: 3 * width * height) { buffer, count in
+            count = 3 * width * height
+            planarRGB(width: width, height: height, into: buffer.baseAddress!)
+        }
+    }
+
+    /// `planarRGB(width:height:)` written into `out` (`3 * height * width` floats), for callers
+    /// that keep one buffer across frames: no allocation per frame, and a buffer aligned to
+    /// 64 bytes (`PlanarBuffer`) takes the vector stores without splitting cache lines.
+    public func planarRGB(width: Int, height: Int, into out: UnsafeMutablePointer<Float>) {
+        precondition(width > 0 && height > 0, "planarRGB needs a positive size")
         let plane = width * height
-        return [Float](unsafeUninitializedCapacity: 3 * plane) { buffer, count in
-            let base = buffer.baseAddress!
-            count = 3 * plane
-            if scaler.fastPlanarRGB(box.frame, width: width, height: height, into: base) { return }
-            let r = UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt8.self)
-            let g = UnsafeMutableRawPointer(base + plane).assumingMemoryBound(to: UInt8.self)
-            let b = UnsafeMutableRawPointer(base + 2 * plane).assumingMemoryBound(to: UInt8.self)
-            let done = scaler.withContext(for: box.frame, dstW: width, dstH: height, dstFormat: AV_PIX_FMT_GBRPF32LE) {
-                sw_scale_to_planes($0, box.frame, g, b, r, Int32(width * 4))
-            }
-            if done == nil || done! <= 0 {
-                // Formats are checked when the frame is decoded, so this means no memory.
-                base.initialize(repeating: 0, count: 3 * plane)
-            }
+        if scaler.fastPlanarRGB(box.frame, width: width, height: height, into: out) { return }
+        let r = UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self)
+        let g = UnsafeMutableRawPointer(out + plane).assumingMemoryBound(to: UInt8.self)
+        let b = UnsafeMutableRawPointer(out + 2 * plane).assumingMemoryBound(to: UInt8.self)
+        let done = scaler.withContext(for: box.frame, dstW: width, dstH: height, dstFormat: AV_PIX_FMT_GBRPF32LE) {
+            sw_scale_to_planes($0, box.frame, g, b, r, Int32(width * 4))
+        }
+        if done == nil || done! <= 0 {
+            // Formats are checked when the frame is decoded, so this means no memory.
+            out.update(repeating: 0, count: 3 * plane)
         }
     }
 

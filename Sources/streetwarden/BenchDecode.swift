@@ -81,10 +81,11 @@ struct BenchDecode: ParsableCommand {
         let source = try VideoSource(url: input, options: options, policy: mode == .all ? .everyFrame : .keyframes)
         var frames = 0
         var checksum: Float = 0
+        let planes = PlanarBuffer(width: width, height: height)
         while let frame = try source.nextFrame() {
             if scale {
-                let planes = frame.planarRGB(width: width, height: height)
-                checksum += planes[planes.count / 2]
+                frame.planarRGB(width: width, height: height, into: planes.pointer)
+                checksum += planes.pointer[planes.count / 2]
             }
             frames += 1
             if let limit, source.position >= limit { break }

@@ -192,38 +192,43 @@ final class Conv2DTests: XCTestCase {
     /// every path that has it equals the reference convolution followed by the reference
     /// pool: conv maps of odd and even width (the last odd column outside the map), pooled
     /// widths off and on vector multiples, 1–4 input channels, output channels that leave a
-    /// partial 6-row panel, monotone and other activations, and chunks of pooled rows.
+    /// partial channel vector, monotone and other activations, and chunks of pooled rows.
     func testFusedStemKernelMatchesReference() {
         XCTAssertNotNil(KernelSet.portable.convMaxPool)
-        let withKernel = fastPaths.filter { $0.convMaxPool != nil }
-        XCTAssertFalse(withKernel.isEmpty)
-        var seed: UInt64 = 9100
+        XCTAssertFalse(fastPaths.filter { $0.convMaxPool != nil }.isEmpty)
         let shapes = [(1, 1, 1), (3, 3, 3), (2, 5, 7), (3, 9, 13), (4, 6, 30), (3, 7, 61), (3, 12, 64), (1, 4, 129),
                       (3, 11, 66), (2, 8, 258)]
         let acts: [Activation] = [.relu, .none, .silu, .leakyReLU(alpha: 0.1)]
         for (i, (cin, h, w)) in shapes.enumerated() {
-            seed += 1
-            let act = acts[i % acts.count]
-            let g = ConvGeometry(inChannels: cin, outChannels: [24, 7, 13, 6][i % 4], height: h, width: w,
-                                 kernel: 3, stride: 2, padding: 1)
-            let pg = ConvGeometry(inChannels: g.outChannels, outChannels: g.outChannels, height: g.outHeight,
-                                  width: g.outWidth, kernel: 3, stride: 2, padding: 1)
-            guard pg.problem == nil else { continue }
-            var rng = SeededRandom(seed: seed)
-            let input = rng.floats(cin * h * w)
-            let weights = rng.floats(g.weightCount, -0.5...0.5), bias = rng.floats(g.outChannels)
-            var convOut = [Float](repeating: 0, count: g.outChannels * g.outHeight * g.outWidth)
-            Reference.conv2d(input: input, weights: weights, bias: bias, geometry: g, activation: act, output: &convOut)
-            var want = [Float](repeating: 0, count: g.outChannels * pg.outHeight * pg.outWidth)
-            Reference.pool(input: convOut, geometry: pg, kind: .max, output: &want)
-            let conv = Conv2D(weights: weights, bias: bias, geometry: g, activation: act)
-            for kernels in withKernel {
-                for threads in [1, 2, 3] {
-                    var got = [Float](repeating: .nan, count: want.count)
-                    conv.runMaxPooled(input: input, kernel: 3, stride: 2, padding: 1, output: &got,
-                                      kernels: kernels, threads: threads)
-                    assertClose(got, want, .conv2d, "fused stem \(g) \(act) on \(kernels.path) ×\(threads)")
-                }
+            checkFusedStem(cin: cin, h: h, w: w, cout: [24, 7, 13, 6][i % 4], acts[i % acts.count], seed: 9101 + UInt64(i))
+        }
+    }
+
+    /// More output channels than one group of 3 vectors holds (several groups, the last partial).
+    func testFusedStemSeveralChannelGroups() {
+        checkFusedStem(cin: 3, h: 10, w: 40, cout: 30, .relu, seed: 9200)
+        checkFusedStem(cin: 2, h: 5, w: 17, cout: 50, .silu, seed: 9201)
+    }
+
+    func checkFusedStem(cin: Int, h: Int, w: Int, cout: Int, _ act: Activation, seed: UInt64) {
+        let g = ConvGeometry(inChannels: cin, outChannels: cout, height: h, width: w, kernel: 3, stride: 2, padding: 1)
+        let pg = ConvGeometry(inChannels: g.outChannels, outChannels: g.outChannels, height: g.outHeight,
+                              width: g.outWidth, kernel: 3, stride: 2, padding: 1)
+        guard pg.problem == nil else { return }
+        var rng = SeededRandom(seed: seed)
+        let input = rng.floats(cin * h * w)
+        let weights = rng.floats(g.weightCount, -0.5...0.5), bias = rng.floats(g.outChannels)
+        var convOut = [Float](repeating: 0, count: g.outChannels * g.outHeight * g.outWidth)
+        Reference.conv2d(input: input, weights: weights, bias: bias, geometry: g, activation: act, output: &convOut)
+        var want = [Float](repeating: 0, count: g.outChannels * pg.outHeight * pg.outWidth)
+        Reference.pool(input: convOut, geometry: pg, kind: .max, output: &want)
+        let conv = Conv2D(weights: weights, bias: bias, geometry: g, activation: act)
+        for kernels in fastPaths where kernels.convMaxPool != nil {
+            for threads in [1, 2, 3] {
+                var got = [Float](repeating: .nan, count: want.count)
+                conv.runMaxPooled(input: input, kernel: 3, stride: 2, padding: 1, output: &got,
+                                  kernels: kernels, threads: threads)
+                assertClose(got, want, .conv2d, "fused stem \(g) \(act) on \(kernels.path) ×\(threads)")
             }
         }
     }

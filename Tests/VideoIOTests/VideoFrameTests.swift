@@ -32,6 +32,26 @@ final class VideoFrameTests: XCTestCase {
         }
     }
 
+    /// The reused, aligned buffer gets exactly the floats `planarRGB(width:height:)` returns,
+    /// frame after frame (fast path on a 1080p-like clip, swscale path on a small PNG).
+    func testPlanarRGBIntoAReusedBufferMatchesTheArray() throws {
+        let path = try Fixtures.clip("scale.mp4", seconds: 1)
+        let source = try VideoSource(url: path, policy: .everyFrame)
+        let buffer = PlanarBuffer(width: 64, height: 36)
+        XCTAssertEqual(Int(bitPattern: buffer.pointer) % 64, 0)
+        var frames = 0
+        while let frame = try source.nextFrame(), frames < 5 {
+            frame.planarRGB(width: 64, height: 36, into: buffer.pointer)
+            XCTAssertEqual(Array(buffer.buffer), frame.planarRGB(width: 64, height: 36))
+            frames += 1
+        }
+        XCTAssertEqual(frames, 5)
+        let png = try redBlue()
+        let small = PlanarBuffer(width: 16, height: 4)
+        png.planarRGB(width: 16, height: 4, into: small.pointer)
+        XCTAssertEqual(Array(small.buffer), png.planarRGB(width: 16, height: 4))
+    }
+
     func testPlanarRGBFromYUVVideoMatchesItsRGBImage() throws {
         let path = try Fixtures.clip("scale.mp4", seconds: 1)
         let frame = try XCTUnwrap(try VideoSource(url: path).nextFrame())

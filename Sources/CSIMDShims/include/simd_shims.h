@@ -28,26 +28,52 @@ static inline __attribute__((always_inline, target("avx2,fma")))
 __m256 sw_avx2_load_even(const float *p) {
     return sw_avx2_unpermute(sw_avx2_load_even_permuted(p));
 }
-/// [first, v0, …, v6]: lanes moved up by one.
+/// p[0] in every lane, as one broadcast load per call: LLVM neither merges the broadcasts of
+/// one address nor keeps them in registers (which would spill the accumulators around them).
 static inline __attribute__((always_inline, target("avx2,fma")))
-__m256 sw_avx2_shift_in(__m256 v, float first) {
-    const __m256i up = _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6);
-    return _mm256_blend_ps(_mm256_permutevar8x32_ps(v, up), _mm256_set1_ps(first), 1);
+__m256 sw_avx2_broadcast(const float *p) {
+    __m256 v;
+    __asm__ volatile("vbroadcastss %1, %0" : "=x"(v) : "m"(*p));
+    return v;
 }
 
-/// q[r·stride + j] = p[4j + r] for r < 4, j < 8: a 8×4 transpose of the 32 floats at p.
+/// max(a, b) as one vmaxps: Swift's select-based max of maxes of selects comes out as
+/// compares, 128-bit extracts and blends.
 static inline __attribute__((always_inline, target("avx2,fma")))
-void sw_avx2_deinterleave4(const float *p, float *q, long stride) {
-    __m256 v0 = _mm256_loadu_ps(p), v1 = _mm256_loadu_ps(p + 8);
-    __m256 v2 = _mm256_loadu_ps(p + 16), v3 = _mm256_loadu_ps(p + 24);
-    // Lane halves hold j = 0,2,4,6 | 1,3,5,7 after the two unpack rounds.
-    __m256d l01 = _mm256_castps_pd(_mm256_unpacklo_ps(v0, v1)), h01 = _mm256_castps_pd(_mm256_unpackhi_ps(v0, v1));
-    __m256d l23 = _mm256_castps_pd(_mm256_unpacklo_ps(v2, v3)), h23 = _mm256_castps_pd(_mm256_unpackhi_ps(v2, v3));
-    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    _mm256_storeu_ps(q, _mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_unpacklo_pd(l01, l23)), order));
-    _mm256_storeu_ps(q + stride, _mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_unpackhi_pd(l01, l23)), order));
-    _mm256_storeu_ps(q + 2 * stride, _mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_unpacklo_pd(h01, h23)), order));
-    _mm256_storeu_ps(q + 3 * stride, _mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_unpackhi_pd(h01, h23)), order));
+__m256 sw_avx2_max(__m256 a, __m256 b) { return _mm256_max_ps(a, b); }
+
+/// max(v, p[0..<8]) as one vmaxps with a memory operand (Swift's select-based max of a loaded
+/// vector comes out as split 128-bit loads, compares and blends).
+static inline __attribute__((always_inline, target("avx2,fma")))
+__m256 sw_avx2_max_load(__m256 v, const float *p) { return _mm256_max_ps(_mm256_loadu_ps(p), v); }
+
+/// A hint to bring the cache line at p into L1.
+static inline __attribute__((always_inline, target("avx2,fma")))
+void sw_prefetch(const void *p) { _mm_prefetch((const char *)p, _MM_HINT_T0); }
+
+/// dst[j·ldd + i] = src[i·lds + j] for i, j < 8: one 8×8 transpose.
+static inline __attribute__((always_inline, target("avx2,fma")))
+void sw_avx2_transpose8(const float *src, long lds, float *dst, long ldd) {
+    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lds);
+    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
+    __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
+    __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(dst + ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
 #endif
 #endif

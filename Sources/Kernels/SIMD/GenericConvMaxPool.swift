@@ -30,27 +30,22 @@ public struct ConvMaxPoolArgs {
 public struct ConvMaxPoolLayout {
     public let pooledHeight: Int
     public let pooledWidth: Int
-    /// Pooled columns rounded up to 16: the length of one horizontally pooled row.
-    public let columns: Int
-    /// Floats of one phase of a split input row (`columns + 1` used, rest slack).
-    public let phaseLength: Int
-    /// Phases stored per split input row: Q0…Q3 and a copy of Q2.
-    public let phasesPerRow = 5
-    /// Output channels rounded up to the 6-row panels.
+    /// Output channels rounded up to 48: whole groups of 3 vectors for every width up to 16.
     public let paddedChannels: Int
+    /// Floats of one edge row: the 9 input columns a tile of 4 convolution columns reads.
+    public let edgeLength = 16
 
     public init(_ g: ConvGeometry) {
         pooledHeight = (g.outHeight - 1) / 2 + 1
         pooledWidth = (g.outWidth - 1) / 2 + 1
-        columns = (pooledWidth + 15) / 16 * 16
-        phaseLength = columns + 8
-        paddedChannels = (g.outChannels + 5) / 6 * 6
+        paddedChannels = (g.outChannels + 47) / 48 * 48
     }
 
-    /// Split input rows (3 per input channel, `phasesPerRow` phases each), a zero row, two horizontally pooled rows of
-    /// every padded channel, the carried vectors and the right-edge mask.
+    /// Repacked weights and biases, a zero input row, the edge rows (one per channel and
+    /// kernel row), the carried column and two channel-interleaved pooled rows.
     public func scratchCount(_ g: ConvGeometry) -> Int {
-        (g.inChannels * 3 + 1) * phasesPerRow * phaseLength + 2 * paddedChannels * columns + 6 * 16 + columns + 32
+        paddedChannels * (g.inChannels * 9 + 1) + (g.width + 16) + g.inChannels * 3 * edgeLength
+            + 48 + 2 * paddedChannels * pooledWidth + 32
     }
 
     /// Whether the fused kernel computes this convolution + max pool.
@@ -60,43 +55,52 @@ public struct ConvMaxPoolLayout {
     }
 }
 
-/// The two lane operations the fused stem needs beyond `SIMDISA` (a protocol of their own,
-/// so the ISAs without the fused stem, AVX-512, are untouched).
+/// The lane operation the fused stem needs beyond `SIMDISA` (a protocol of its own, so the
+/// ISAs without the fused stem, AVX-512, are untouched).
 public protocol StemISA: SIMDISA {
-    /// `[first, v[0], …, v[n − 2]]`: lanes moved up by one.
-    static func shiftIn(_ v: V, first: Float) -> V
-    /// `q[r·stride + j] = p[4j + r]` for r < 4 and j < `V.scalarCount` (reads 4 vectors at p).
-    static func deinterleave4(_ p: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, stride: Int)
+    /// `p[0]` in every lane.
+    static func broadcast(_ p: UnsafePointer<Float>) -> V
+    /// `max(v, p[0..<w])`.
+    static func maxLoad(_ v: V, _ p: UnsafePointer<Float>) -> V
+    /// `max(a, b)` for the pool (no NaNs there).
+    static func poolMax(_ a: V, _ b: V) -> V
+    /// A hint that the cache line at `p` is read soon (no effect by default).
+    static func prefetch(_ p: UnsafeRawPointer)
+    /// `dst[j·ldd + i] = src[i·lds + j]` for i, j < `V.scalarCount`: one square transpose.
+    static func transpose(_ src: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>, _ ldd: Int)
 }
 
 extension StemISA {
-    /// Default: lane by lane.
     @inlinable @inline(__always)
-    public static func shiftIn(_ v: V, first: Float) -> V {
-        var r = V()
-        r[0] = first
-        for i in 1..<V.scalarCount { r[i] = v[i - 1] }
-        return r
-    }
+    public static func broadcast(_ p: UnsafePointer<Float>) -> V { V(repeating: p[0]) }
+    @inlinable @inline(__always)
+    public static func prefetch(_ p: UnsafeRawPointer) {}
+    @inlinable @inline(__always)
+    public static func maxLoad(_ v: V, _ p: UnsafePointer<Float>) -> V { max(v, vload(p)) }
+    @inlinable @inline(__always)
+    public static func poolMax(_ a: V, _ b: V) -> V { max(a, b) }
     /// Default: element by element.
     @inlinable @inline(__always)
-    public static func deinterleave4(_ p: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, stride: Int) {
-        for r in 0..<4 {
-            for j in 0..<V.scalarCount { q[r * stride + j] = p[4 * j + r] }
+    public static func transpose(_ src: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>,
+                                 _ ldd: Int) {
+        let w = V.scalarCount
+        for j in 0..<w {
+            for i in 0..<w { dst[j * ldd + i] = src[i * lds + j] }
         }
     }
 }
 
 extension PortableISA: StemISA {}
 
-/// The fused stem. Each input row is split once into four phases, `Q_r[t] = line[4t + r − 1]`,
-/// so that even convolution columns 2t read taps Q0, Q1, Q2 and odd columns 2t + 1 read Q2,
-/// Q3, Q0 shifted by one, all plain vector loads at `t`. A micro-kernel keeps 6 output
-/// channels × (even, odd) columns of one vector of pooled columns in 12 accumulators; after
-/// the activation, `max(even[t], odd[t], odd[t − 1])` is the horizontal pool (odd[t − 1]
-/// comes from the previous vector through `shiftIn`). Vertically, pooled row `py` is the
-/// max of the horizontally pooled conv rows 2py − 1, 2py, 2py + 1, taken as the micro-kernel
-/// stores: row 2py + 1 is also kept for the next pooled row.
+/// The fused stem, vectorized over output channels. Channels go in groups of 3 vectors
+/// (24 on AVX2); a tile is 4 neighbouring convolution columns × one group, 12 accumulators,
+/// each input value broadcast once per tap and multiplied by 3 weight vectors (stride 2 needs
+/// no column split: the broadcasts read the input rows where they are). Channels being the
+/// lanes, the pool is plain vector max: pooled column 2k of a tile at convolution column 4k
+/// is max(carry, c0, c1) (carry: column 4k − 1 from the tile before), column 2k + 1 is
+/// max(c1, c2, c3). Each convolution row is computed once and pooled vertically into one or
+/// two channel-interleaved pooled rows (row 2py − 1 is the last of pooled row py − 1 and the
+/// first of py); a finished pooled row is transposed into the output planes.
 public enum GenericConvMaxPool<I: StemISA> {
     public typealias V = I.V
 
@@ -114,207 +118,226 @@ public enum GenericConvMaxPool<I: StemISA> {
         let g = a.geometry
         let lay = ConvMaxPoolLayout(g)
         let w = V.scalarCount
+        let gw = 3 * w                       // channels per group
         let cin = g.inChannels, cout = g.outChannels
         let hc = g.outHeight, wc = g.outWidth
         let hp = lay.pooledHeight, wp = lay.pooledWidth
-        let cols = lay.columns, len = lay.phaseLength
-        let nv = (wp + w - 1) / w
-        let panels = lay.paddedChannels / 6
+        let groups = (cout + gw - 1) / gw
+        let taps = cin * 9
         let act = a.activation
-        // Phases start on a cache line: the vector loads at t = 0, w, 2w, … never split one.
+        guard !a.rows.isEmpty else { return }
         var s = a.scratch + (16 - (Int(bitPattern: a.scratch) >> 2) & 15) & 15
-        let rowFloats = lay.phasesPerRow * len
-        let phases = s; s += cin * 3 * rowFloats
-        let zero = s; s += rowFloats
-        let rowA = s; s += lay.paddedChannels * cols
-        let rowB = s; s += lay.paddedChannels * cols
-        let carry = s; s += 6 * 16
-        let mask = s
-        zero.update(repeating: 0, count: rowFloats)
-        // Odd conv columns 2t + 1 ≥ wc lie outside the map: −∞ joins no window.
-        let oddValid = wc / 2
-        for t in 0..<cols { mask[t] = t < oddValid ? 0 : -.infinity }
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: cin * 3) { tagBuf in
-            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: cin * 3) { tableBuf in
-                let tags = tagBuf.baseAddress!, table = tableBuf.baseAddress!
-                tags.update(repeating: Int.min, count: cin * 3)
+        let wts = s; s += groups * gw * taps
+        let bias = s; s += groups * gw
+        let zero = s; s += g.width + 16
+        let edge = s; s += cin * 3 * lay.edgeLength
+        s += 16   // keeps the pooled rows off the edge rows' cache line
+        let pooled = s                       // two rows of [group][wp][gw]
+        let pooledCount = groups * gw * wp
+        // Weights as [group][tap][gw]: tap (c·3 + ky)·3 + kx, zero past `outChannels`.
+        for o in 0..<groups * gw {
+            let gi = o / gw, l = o % gw
+            let panel = a.weights + (o / 6) * taps * 6 + o % 6
+            for k in 0..<taps { wts[(gi * taps + k) * gw + l] = o < cout ? panel[k * 6] : 0 }
+            bias[o] = o < cout ? a.bias[o] : 0
+        }
+        zero.update(repeating: 0, count: g.width + 16)
+        let ninf = V(repeating: -.infinity)
+        let outStride = hp * wp
 
-                /// Conv row `r`, pooled horizontally, used as `use` says: kept in rowA
-                /// (0), the first row of pooled row `out` (1: max with rowA when `hasPrev`),
-                /// or its last row (2: max into `out`, and kept in rowA for the next one).
-                /// Vectors of full panels inside the pooled width are combined in the
-                /// micro-kernel; a partial panel or vector goes through rowB and scalars.
-                func convRow(_ r: Int, _ use: Int, _ out: UnsafeMutablePointer<Float>, hasPrev: Bool) {
-                    for c in 0..<cin {
-                        for ky in 0..<3 {
-                            let iy = 2 * r + ky - 1
-                            var q = UnsafePointer(zero)
-                            if iy >= 0 && iy < g.height {
-                                // Input rows of consecutive conv rows: slot iy mod 3 is free again.
-                                let slot = c * 3 + iy % 3
-                                let dst = phases + slot * rowFloats
-                                if tags[slot] != iy {
-                                    split4(a.input + (c * g.height + iy) * g.width, width: g.width, dst, len,
-                                           count: cols + 1)
-                                    tags[slot] = iy
-                                }
-                                q = UnsafePointer(dst)
-                            }
-                            table[c * 3 + ky] = q
-                        }
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * cin * 3 + cin * 2) { tableBuf in
+            let table = tableBuf.baseAddress!, edgeTable = table + cin * 3
+            let prefetchRows = UnsafeMutableRawPointer(table + 2 * cin * 3)
+                .bindMemory(to: UnsafePointer<Float>?.self, capacity: cin * 2)
+            for j in 0..<cin * 3 { edgeTable[j] = UnsafePointer(edge + j * lay.edgeLength) }
+
+            // The finished pooled row being written out (−1: none), block by block: a block is
+            // one w × w transpose (channel vector cv, pooled columns from w·pb), block index
+            // cv·pxBlocks + pb; the columns past the whole blocks and a partial channel vector
+            // go with the last.
+            var pending = -1, nextBlock = 0
+            let pxBlocks = wp / w, fullPx = pxBlocks * w, blocks = cout / w * pxBlocks
+
+            /// The pending row's next block (or, when none is left, what remains of it).
+            func emitBlock() {
+                let w = V.scalarCount, gw = 3 * w
+                let src = UnsafePointer(pooled + (pending & 1) * pooledCount)
+                let dst = a.output + pending * wp
+                if nextBlock < blocks {
+                    let cv = nextBlock / pxBlocks, px = (nextBlock - cv * pxBlocks) * w
+                    let c0 = cv * w
+                    I.transpose(src + (c0 / gw) * gw * wp + c0 % gw + px * gw, gw, dst + c0 * outStride + px, outStride)
+                    nextBlock += 1
+                    return
+                }
+                for c in 0..<cout {
+                    let o = dst + c * outStride, row = src + (c / gw) * gw * wp + c % gw
+                    for px in (c < cout / w * w ? fullPx : 0)..<wp { o[px] = row[px * gw] }
+                }
+                pending = -1
+            }
+
+            /// Finishes the pending row.
+            func flush() {
+                while pending >= 0 { emitBlock() }
+            }
+
+            /// Conv row `r`, pooled horizontally, into pooled row `first` (max with it when
+            /// `firstMax`) and, when given, pooled row `second` (stored).
+            func convRow(_ r: Int, _ first: UnsafeMutablePointer<Float>?, _ firstMax: Bool,
+                         _ second: UnsafeMutablePointer<Float>?) {
+                // Not the captured values: those are opaque here, and every offset would be a register.
+                let w = V.scalarCount, gw = 3 * w
+                let late = E.self == ReLUActivation.self || E.self == NoActivation.self
+                for c in 0..<cin {
+                    for ky in 0..<3 {
+                        let iy = 2 * r + ky - 1
+                        table[c * 3 + ky] = iy >= 0 && iy < g.height
+                            ? a.input + (c * g.height + iy) * g.width : UnsafePointer(zero)
                     }
-                    let outStride = hp * wp
-                    let fullVectors = wp / w
-                    for p in 0..<panels {
-                        for i in 0..<6 { carry[i * w + w - 1] = -.infinity }
-                        let wts = a.weights + p * cin * 9 * 6
-                        let direct = use != 0 && p * 6 + 6 <= cout
-                        let keep = rowA + p * 6 * cols
-                        for v in 0..<nv {
-                            let masked = (v + 1) * w > oddValid
-                            var dst = rowB + p * 6 * cols, ldd = cols
-                            var other: UnsafePointer<Float>? = nil, ldo = 0
-                            var copy: UnsafeMutablePointer<Float>? = nil
-                            if use == 0 {
-                                dst = keep
-                            } else if direct && v < fullVectors {
-                                dst = out + p * 6 * outStride; ldd = outStride
-                                if use == 1 {
-                                    if hasPrev { other = UnsafePointer(keep); ldo = cols }
+                }
+                // The two input rows per channel that conv row r + 1 adds, brought in a tile's
+                // worth ahead: a row's first lines otherwise miss at the left edge.
+                for c in 0..<cin {
+                    for k in 0..<2 {
+                        let iy = 2 * r + 2 + k
+                        prefetchRows[c * 2 + k] = iy < g.height ? a.input + (c * g.height + iy) * g.width : nil
+                    }
+                }
+                for gi in 0..<groups {
+                    let gwts = UnsafePointer(wts + gi * taps * gw)
+                    let b0: V = vload(bias + gi * gw), b1: V = vload(bias + gi * gw + w)
+                    let b2: V = vload(bias + gi * gw + 2 * w)
+                    let firstG = first.map { $0 + gi * gw * wp }, secondG = second.map { $0 + gi * gw * wp }
+                    var k0 = ninf, k1 = ninf, k2 = ninf
+                    var ox = 0
+                    while ox < wc {
+                        // Input columns 2·ox − 1 … 2·ox + 7; tiles reaching outside read edge rows.
+                        let x0 = 2 * ox - 1
+                        var tbl = UnsafePointer(table), x = x0
+                        if x0 < 0 || x0 + 9 > g.width {
+                            for j in 0..<cin * 3 {
+                                let src = table[j], dst = edge + j * lay.edgeLength
+                                if x0 == -1 && g.width >= 8 {
+                                    dst[0] = 0
+                                    for m in 0..<8 { dst[m + 1] = src[m] }
                                 } else {
-                                    other = UnsafePointer(dst); ldo = outStride
-                                    copy = keep
+                                    for m in 0..<9 {
+                                        let xi = x0 + m
+                                        dst[m] = xi >= 0 && xi < g.width ? src[xi] : 0
+                                    }
                                 }
                             }
-                            block(E.self, UnsafePointer(table), cin * 3, v * w, wts, a.bias + p * 6, act, len,
-                                  masked ? UnsafePointer(mask) : nil, carry, dst, ldd, other, ldo, copy, cols)
+                            tbl = UnsafePointer(edgeTable); x = 0
                         }
-                    }
-                    guard use != 0 else { return }
-                    // What went through rowB: columns past the full vectors, or a partial panel.
-                    for c in 0..<cout {
-                        let x0 = c / 6 * 6 + 6 <= cout ? fullVectors * w : 0
-                        let o = out + c * outStride, h = rowB + c * cols, kept = rowA + c * cols
-                        for x in x0..<Swift.max(x0, wp) {
-                            if use == 1 {
-                                o[x] = hasPrev ? Swift.max(h[x], kept[x]) : h[x]
+                        var a00 = b0, a01 = b1, a02 = b2, a10 = b0, a11 = b1, a12 = b2
+                        var a20 = b0, a21 = b1, a22 = b2, a30 = b0, a31 = b1, a32 = b2
+                        var wq = gwts
+                        for j in 0..<cin * 3 {
+                            let q = tbl[j] + x
+                            @inline(__always) func tap(_ kx: Int) {
+                                let w0: V = vload(wq), w1: V = vload(wq + w), w2: V = vload(wq + 2 * w)
+                                var v = I.broadcast(q + kx)
+                                a00 = I.fma(a00, v, w0); a01 = I.fma(a01, v, w1); a02 = I.fma(a02, v, w2)
+                                v = I.broadcast(q + kx + 2)
+                                a10 = I.fma(a10, v, w0); a11 = I.fma(a11, v, w1); a12 = I.fma(a12, v, w2)
+                                v = I.broadcast(q + kx + 4)
+                                a20 = I.fma(a20, v, w0); a21 = I.fma(a21, v, w1); a22 = I.fma(a22, v, w2)
+                                v = I.broadcast(q + kx + 6)
+                                a30 = I.fma(a30, v, w0); a31 = I.fma(a31, v, w1); a32 = I.fma(a32, v, w2)
+                                wq += gw
+                            }
+                            tap(0); tap(1); tap(2)
+                        }
+                        if !late {
+                            a00 = E.apply(I.self, a00, act); a01 = E.apply(I.self, a01, act); a02 = E.apply(I.self, a02, act)
+                            a10 = E.apply(I.self, a10, act); a11 = E.apply(I.self, a11, act); a12 = E.apply(I.self, a12, act)
+                            a20 = E.apply(I.self, a20, act); a21 = E.apply(I.self, a21, act); a22 = E.apply(I.self, a22, act)
+                            a30 = E.apply(I.self, a30, act); a31 = E.apply(I.self, a31, act); a32 = E.apply(I.self, a32, act)
+                        }
+                        // Columns past the map (the last tile) join no window.
+                        if ox + 4 > wc {
+                            if ox + 1 >= wc { a10 = ninf; a11 = ninf; a12 = ninf }
+                            if ox + 2 >= wc { a20 = ninf; a21 = ninf; a22 = ninf }
+                            a30 = ninf; a31 = ninf; a32 = ninf
+                        }
+                        let h00 = I.poolMax(I.poolMax(k0, a00), a10), h01 = I.poolMax(I.poolMax(k1, a01), a11)
+                        let h02 = I.poolMax(I.poolMax(k2, a02), a12)
+                        let h10 = I.poolMax(I.poolMax(a10, a20), a30), h11 = I.poolMax(I.poolMax(a11, a21), a31)
+                        let h12 = I.poolMax(I.poolMax(a12, a22), a32)
+                        k0 = a30; k1 = a31; k2 = a32
+                        let px = ox / 2
+                        let two = ox + 2 < wc   // pooled column px + 1 exists
+                        @inline(__always) func put(_ p: UnsafeMutablePointer<Float>, _ isMax: Bool) {
+                            // A monotone activation (ReLU, none) goes on the first store of each
+                            // pooled value only: max(f(a), b) = f(max(a, b)) for those.
+                            let d = p + px * gw
+                            if isMax {
+                                vstore(I.maxLoad(h00, d), d); vstore(I.maxLoad(h01, d + w), d + w)
+                                vstore(I.maxLoad(h02, d + 2 * w), d + 2 * w)
+                                if two {
+                                    vstore(I.maxLoad(h10, d + gw), d + gw)
+                                    vstore(I.maxLoad(h11, d + gw + w), d + gw + w)
+                                    vstore(I.maxLoad(h12, d + gw + 2 * w), d + gw + 2 * w)
+                                }
+                            } else if late {
+                                vstore(E.apply(I.self, h00, act), d); vstore(E.apply(I.self, h01, act), d + w)
+                                vstore(E.apply(I.self, h02, act), d + 2 * w)
+                                if two {
+                                    vstore(E.apply(I.self, h10, act), d + gw); vstore(E.apply(I.self, h11, act), d + gw + w)
+                                    vstore(E.apply(I.self, h12, act), d + gw + 2 * w)
+                                }
                             } else {
-                                o[x] = Swift.max(o[x], h[x])
-                                kept[x] = h[x]
+                                vstore(h00, d); vstore(h01, d + w); vstore(h02, d + 2 * w)
+                                if two { vstore(h10, d + gw); vstore(h11, d + gw + w); vstore(h12, d + gw + 2 * w) }
                             }
                         }
+                        if let firstG { put(firstG, firstMax) }
+                        if let secondG { put(secondG, false) }
+                        // One block of the finished pooled row per tile: its stores, which
+                        // miss the cache, drain while the next tile computes.
+                        if pending >= 0 {
+                            if nextBlock < blocks {   // emitBlock's common case, without the call
+                                let cv = nextBlock / pxBlocks, px = (nextBlock - cv * pxBlocks) * w
+                                let c0 = cv * w
+                                I.transpose(pooled + (pending & 1) * pooledCount + (c0 / gw) * gw * wp + c0 % gw + px * gw, gw,
+                                            a.output + pending * wp + c0 * outStride + px, outStride)
+                                nextBlock += 1
+                            } else {
+                                emitBlock()
+                            }
+                        }
+                        if gi == 0 {
+                            for j in 0..<cin * 2 {
+                                if let p = prefetchRows[j], 2 * ox < g.width { I.prefetch(p + 2 * ox) }
+                            }
+                        }
+                        ox += 4
                     }
                 }
+            }
 
-                // rowA holds conv row 2py − 1 (when valid) on entry to each pooled row.
-                var prevRow = -1
-                for py in a.rows {
-                    let out = a.output + py * wp
-                    let rp = 2 * py - 1, re = 2 * py, ro = 2 * py + 1
-                    if rp >= 0 && prevRow != rp { convRow(rp, 0, out, hasPrev: false) }
-                    convRow(re, 1, out, hasPrev: rp >= 0)
-                    if ro < hc {
-                        convRow(ro, 2, out, hasPrev: true)
-                        prevRow = ro
-                    } else {
-                        prevRow = -1
-                    }
+            // Conv rows r0…r1 feed pooled rows a.rows: row 2py is the centre of py, an odd
+            // row 2py + 1 the last of py and the first of py + 1.
+            let p0 = a.rows.lowerBound, p1 = a.rows.upperBound
+            let r0 = Swift.max(0, 2 * p0 - 1), r1 = Swift.min(hc - 1, 2 * p1 - 1)
+            // A row finished by odd row 2py + 1 is written out during the next (even) row,
+            // which writes the other pooled row; the odd row after that reuses its buffer.
+            for r in r0...r1 {
+                if r % 2 == 0 {
+                    let py = r / 2
+                    convRow(r, pooled + (py & 1) * pooledCount, r > 0, nil)
+                    flush()
+                    if r == hc - 1 { pending = py; nextBlock = 0 }
+                } else {
+                    flush()
+                    let lo = (r - 1) / 2, hi = lo + 1
+                    convRow(r, lo >= p0 ? pooled + (lo & 1) * pooledCount : nil, true,
+                            hi < p1 ? pooled + (hi & 1) * pooledCount : nil)
+                    if lo >= p0 { pending = lo; nextBlock = 0 }
                 }
             }
+            flush()
         }
-    }
-
-    /// 6 channels × one vector of pooled columns from `t`: even and odd conv columns over
-    /// all `rows` (c, ky) input rows, activation, horizontal max `h`; stores `h` into `copy`
-    /// (channel i at `copy + i·ldc`) when given, and `max(h, other)` (or `h`) into `dst`
-    /// (`other` may be `dst`: the vertical pool in place); `carry` holds each channel's
-    /// previous odd vector; `mask` (0 or −∞ per
-    /// column, only for the vector that reaches past the conv map's last odd column) drops
-    /// odd columns outside the map.
-    @inlinable @inline(__always)
-    static func block<E: Epilogue>(_: E.Type, _ table: UnsafePointer<UnsafePointer<Float>>, _ rows: Int, _ t: Int,
-                                   _ wts: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ act: Activation,
-                                   _ len: Int, _ mask: UnsafePointer<Float>?, _ carry: UnsafeMutablePointer<Float>,
-                                   _ dst: UnsafeMutablePointer<Float>, _ ldd: Int, _ other: UnsafePointer<Float>?,
-                                   _ ldo: Int, _ copy: UnsafeMutablePointer<Float>?, _ ldc: Int) {
-        let w = V.scalarCount
-        var e0 = V(repeating: bias[0]), o0 = e0
-        var e1 = V(repeating: bias[1]), o1 = e1
-        var e2 = V(repeating: bias[2]), o2 = e2
-        var e3 = V(repeating: bias[3]), o3 = e3
-        var e4 = V(repeating: bias[4]), o4 = e4
-        var e5 = V(repeating: bias[5]), o5 = e5
-        var wp = wts
-        for j in 0..<rows {
-            let q = table[j] + t
-            @inline(__always) func tap(_ x: V, _ y: V, _ k: UnsafePointer<Float>) {
-                var b = V(repeating: k[0]); e0 = I.fma(e0, b, x); o0 = I.fma(o0, b, y)
-                b = V(repeating: k[1]); e1 = I.fma(e1, b, x); o1 = I.fma(o1, b, y)
-                b = V(repeating: k[2]); e2 = I.fma(e2, b, x); o2 = I.fma(o2, b, y)
-                b = V(repeating: k[3]); e3 = I.fma(e3, b, x); o3 = I.fma(o3, b, y)
-                b = V(repeating: k[4]); e4 = I.fma(e4, b, x); o4 = I.fma(o4, b, y)
-                b = V(repeating: k[5]); e5 = I.fma(e5, b, x); o5 = I.fma(o5, b, y)
-            }
-            // kx = 0: even·Q0, odd·Q2; kx = 2: even·Q2, odd·Q0[t + 1]; kx = 1: even·Q1, odd·Q3.
-            // The second Q2 load reads the copy: two loads of one address are merged, and
-            // LLVM then interleaves the taps around the shared vector and spills accumulators.
-            tap(vload(q), vload(q + 2 * len), wp)
-            tap(vload(q + 4 * len), vload(q + 1), wp + 12)
-            tap(vload(q + len), vload(q + 3 * len), wp + 6)
-            wp += 18
-        }
-        // ReLU and no activation commute with max: pool first, activate once.
-        let late = E.self == ReLUActivation.self || E.self == NoActivation.self
-        @inline(__always) func pool(_ e: V, _ o: V, _ i: Int) -> V {
-            let ev = late ? e : E.apply(I.self, e, act)
-            var ov = late ? o : E.apply(I.self, o, act)
-            if let mask { ov += vload(mask + t) as V }
-            let c = carry + i * w
-            let shifted = I.shiftIn(ov, first: c[w - 1])
-            vstore(ov, c)
-            let m = I.max(I.max(ev, ov), shifted)
-            return late ? E.apply(I.self, m, act) : m
-        }
-        let h0 = pool(e0, o0, 0), h1 = pool(e1, o1, 1), h2 = pool(e2, o2, 2)
-        let h3 = pool(e3, o3, 3), h4 = pool(e4, o4, 4), h5 = pool(e5, o5, 5)
-        if let copy {
-            vstore(h0, copy + t); vstore(h1, copy + ldc + t); vstore(h2, copy + 2 * ldc + t)
-            vstore(h3, copy + 3 * ldc + t); vstore(h4, copy + 4 * ldc + t); vstore(h5, copy + 5 * ldc + t)
-        }
-        // All loads of `other` before the stores: output planes 36 KB apart alias in 4 KB
-        // pages, and a load behind a store to a 4K-aliased address waits for it.
-        var m0 = h0, m1 = h1, m2 = h2, m3 = h3, m4 = h4, m5 = h5
-        if let other {
-            m0 = I.max(h0, vload(other + t)); m1 = I.max(h1, vload(other + ldo + t))
-            m2 = I.max(h2, vload(other + 2 * ldo + t)); m3 = I.max(h3, vload(other + 3 * ldo + t))
-            m4 = I.max(h4, vload(other + 4 * ldo + t)); m5 = I.max(h5, vload(other + 5 * ldo + t))
-        }
-        vstore(m0, dst + t); vstore(m1, dst + ldd + t); vstore(m2, dst + 2 * ldd + t)
-        vstore(m3, dst + 3 * ldd + t); vstore(m4, dst + 4 * ldd + t); vstore(m5, dst + 5 * ldd + t)
-    }
-
-    /// `q_r[t] = line[4t + r − 1]` for r < 4 and t < count (phase r at `q + r·len`), zero
-    /// outside the line, and a copy of Q2 at `q + 4·len`: whole vectors through
-    /// `I.deinterleave4`, scalars at the ends.
-    @inlinable
-    static func split4(_ line: UnsafePointer<Float>, width: Int, _ q: UnsafeMutablePointer<Float>, _ len: Int,
-                       count: Int) {
-        let w = V.scalarCount
-        @inline(__always) func scalar(_ t: Int) {
-            for r in 0..<4 {
-                let x = 4 * t + r - 1
-                q[r * len + t] = x >= 0 && x < width ? line[x] : 0
-            }
-            q[4 * len + t] = q[2 * len + t]
-        }
-        var t = 0
-        if count > 0 { scalar(0); t = 1 }
-        // The 4w floats a step reads end inside the line.
-        while t + w <= count && 4 * t - 1 + 4 * w <= width {
-            I.deinterleave4(line + 4 * t - 1, into: q + t, stride: len)
-            vstore(vload(q + 2 * len + t) as V, q + 4 * len + t)
-            t += w
-        }
-        while t < count { scalar(t); t += 1 }
     }
 }
