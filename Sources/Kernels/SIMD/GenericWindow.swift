@@ -96,13 +96,17 @@ public enum GenericWindow<I: SIMDISA> {
                     while x + w <= g.width { vstore(vload(from + x) as V, to + x); x += w }
                     while x < g.width { to[x] = from[x]; x += 1 }
                 }
-                let taps = Taps(base: UnsafePointer(plane), rowStride: wp, stride: 1, oddOffset: 0)
                 let wts = weights + c * k * k
                 let bias = a.bias?[c] ?? 0
-                switch a.activation {
-                case .none: convK(NoActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: 1)
-                case .relu: convK(ReLUActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: 1)
-                default: convK(AnyActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: 1)
+                let pl = UnsafePointer(plane), tmp = plane + hp * wp
+                switch (a.activation, k) {
+                case (.none, 3): s1Plane(NoActivation.self, WindowSize3.self, pl, wp, wts, bias, a.activation, dst, ho, wo, tmp)
+                case (.none, 5): s1Plane(NoActivation.self, WindowSize5.self, pl, wp, wts, bias, a.activation, dst, ho, wo, tmp)
+                case (.relu, 3): s1Plane(ReLUActivation.self, WindowSize3.self, pl, wp, wts, bias, a.activation, dst, ho, wo, tmp)
+                case (.relu, 5): s1Plane(ReLUActivation.self, WindowSize5.self, pl, wp, wts, bias, a.activation, dst, ho, wo, tmp)
+                default:
+                    let taps = Taps(base: pl, rowStride: wp, stride: 1, oddOffset: 0)
+                    convK(AnyActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: 1)
                 }
             }
         }
