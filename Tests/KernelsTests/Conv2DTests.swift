@@ -113,8 +113,9 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
-    /// Stride-2 depthwise runs from a padded plane with even-column loads, four (row, vector)
-    /// jobs at a time: every padding, odd and vector-multiple widths, partial last vectors.
+    /// Stride-2 depthwise: 3×3 and 5×5 without activation (and 3×3 ReLU) from rows split into
+    /// even and odd columns in register blocks, the others from a padded plane with even-column
+    /// loads: every padding, odd and vector-multiple widths, partial last vectors.
     func testDepthwiseStrideTwoPaddingsAndWidths() {
         var seed: UInt64 = 900
         for (k, p) in [(3, 0), (3, 1), (3, 2), (5, 0), (5, 2), (5, 4)] {

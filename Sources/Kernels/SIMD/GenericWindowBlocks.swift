@@ -112,22 +112,38 @@ extension GenericWindow {
     /// One block of a stride-1 depthwise convolution (k = 3 or 5) of shape `B`. `src` is the
     /// zero-padded plane at the block's first tap (padded row `oy`, padded column `ox`), `wp`
     /// its row stride; `dst` the output at `(oy, ox)`, `wo` its row stride; only the first
-    /// `cols` columns are stored. Output row o keeps its vectors in a(4o)…a(4o+3) in 4-vector
-    /// blocks, in a(2o), a(2o+1) otherwise: 12 independent sums hide the FMA latency (8 did
-    /// not: each sum's k² FMAs are a chain of 4-cycle steps; and 12 sums plus 4 loaded input
-    /// vectors spilled).
+    /// `cols` columns are stored. 4-vector blocks share each row's loads (`s1BlockShared`),
+    /// narrower ones run `blockFromMemory`.
     @inlinable @inline(__always)
     static func s1Block<E: Epilogue, K: WindowSize, B: WindowBlock>(_ e: E.Type, _ kt: K.Type, _ bt: B.Type,
                                                                   _ src: UnsafePointer<Float>, _ wp: Int,
                                                                   _ wts: UnsafePointer<Float>, _ bias: Float,
                                                                   _ act: Activation, _ dst: UnsafeMutablePointer<Float>,
                                                                   _ wo: Int, _ cols: Int, _ tmp: UnsafeMutablePointer<Float>) {
-        let k = K.k, w = V.scalarCount
-        let R = B.rows, NV = B.vectors
-        if NV == 4 {
+        if B.vectors == 4 {
             s1BlockShared(E.self, K.self, B.self, src, wp, wts, bias, act, dst, wo, cols, tmp)
-            return
+        } else {
+            blockFromMemory(E.self, K.self, B.self, src, rowStep: wp, kyStep: wp, oddOffset: 0, split: false,
+                            wts, bias, act, dst, wo, cols, tmp)
         }
+    }
+
+    /// One block of shape `B` (k = 3 or 5) with every FMA reading its input from memory and
+    /// one broadcast weight per tap for all sums. Stride 1 (`split` false): tap (ky, kx) of
+    /// output (0, 0) is at `src + ky·kyStep + kx`. Stride 2 (`split`, the rows split into even
+    /// and odd columns, the odd half `oddOffset` floats after the even one): it is at
+    /// `src + ky·kyStep + (kx & 1)·oddOffset + kx/2`. Output row o starts `o·rowStep` further.
+    /// Output row o keeps its vectors in a(4o)…a(4o+3) in 4-vector blocks, in a(2o), a(2o+1)
+    /// otherwise: up to 12 independent sums hide the FMA latency.
+    @inlinable @inline(__always)
+    static func blockFromMemory<E: Epilogue, K: WindowSize, B: WindowBlock>(
+        _ e: E.Type, _ kt: K.Type, _ bt: B.Type, _ src: UnsafePointer<Float>, rowStep: Int, kyStep: Int,
+        oddOffset: Int, split: Bool, _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation,
+        _ dst: UnsafeMutablePointer<Float>, _ wo: Int, _ cols: Int, _ tmp: UnsafeMutablePointer<Float>
+    ) {
+        let k = K.k
+        let R = B.rows, NV = B.vectors
+        let wp = rowStep
         var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
         var a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0
         var d0 = a0, d1 = a0
@@ -136,7 +152,7 @@ extension GenericWindow {
         for ky in 0..<k {
             for kx in 0..<k {
                 let wv = V(repeating: wts[ky * k + kx])
-                let p = src + ky * wp + kx
+                let p = src + ky * kyStep + (split ? (kx & 1) * oddOffset + (kx >> 1) : kx)
                 fmaLoads(NV, p, wv, &a0, &a1, &a2, &a3)
                 if NV == 4 {
                     if R > 1 { fmaLoads(4, p + wp, wv, &a4, &a5, &a6, &a7) }
@@ -163,56 +179,154 @@ extension GenericWindow {
         }
     }
 
-    /// A strip of `B.vectors` vectors of columns from `ox` (at most `cols` of them stored) over
-    /// all output rows: blocks of `B.rows` rows, then at most one of `Bm.rows`, then single
-    /// rows (`B1`); all three shapes have the same width.
+    /// One block at output `(oy, ox)`: stride 1 from the padded plane (row stride `rowStep`),
+    /// or stride 2 from the split plane (`split`: output row oy's first tap row at
+    /// `oy·rowStep`, even and odd halves `oddOffset` apart, tap rows `kyStep` apart).
     @inlinable @inline(__always)
-    static func s1Strip<E: Epilogue, K: WindowSize, B: WindowBlock, Bm: WindowBlock, B1: WindowBlock>(
-        _ e: E.Type, _ kt: K.Type, _ bt: B.Type, _ bm: Bm.Type, _ b1: B1.Type, _ plane: UnsafePointer<Float>, _ wp: Int,
-        _ ox: Int, _ cols: Int, _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation,
-        _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int, _ tmp: UnsafeMutablePointer<Float>
+    static func anyBlock<E: Epilogue, K: WindowSize, B: WindowBlock>(
+        _ e: E.Type, _ kt: K.Type, _ bt: B.Type, split: Bool, _ plane: UnsafePointer<Float>, rowStep: Int, kyStep: Int,
+        oddOffset: Int, _ oy: Int, _ ox: Int, _ cols: Int, _ wts: UnsafePointer<Float>, _ bias: Float,
+        _ act: Activation, _ dst: UnsafeMutablePointer<Float>, _ wo: Int, _ tmp: UnsafeMutablePointer<Float>
     ) {
-        var oy = 0
-        while oy + B.rows <= ho {
-            s1Block(E.self, K.self, B.self, plane + oy * wp + ox, wp, wts, bias, act, dst + oy * wo + ox, wo, cols, tmp)
+        let src = plane + oy * rowStep + ox, out = dst + oy * wo + ox
+        if split {
+            blockFromMemory(E.self, K.self, B.self, src, rowStep: rowStep, kyStep: kyStep, oddOffset: oddOffset,
+                            split: true, wts, bias, act, out, wo, cols, tmp)
+        } else {
+            s1Block(E.self, K.self, B.self, src, rowStep, wts, bias, act, out, wo, cols, tmp)
+        }
+    }
+
+    /// A strip of `B.vectors` vectors of columns from `ox` (at most `cols` of them stored) over
+    /// output rows `rows`: blocks of `B.rows` rows, then at most one of `Bm.rows`, then
+    /// single rows (`B1`); all three shapes have the same width.
+    @inlinable @inline(__always)
+    static func strip<E: Epilogue, K: WindowSize, B: WindowBlock, Bm: WindowBlock, B1: WindowBlock>(
+        _ e: E.Type, _ kt: K.Type, _ bt: B.Type, _ bm: Bm.Type, _ b1: B1.Type, split: Bool,
+        _ plane: UnsafePointer<Float>, rowStep: Int, kyStep: Int, oddOffset: Int, _ rows: Range<Int>,
+        _ ox: Int, _ cols: Int, _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation,
+        _ dst: UnsafeMutablePointer<Float>, _ wo: Int, _ tmp: UnsafeMutablePointer<Float>
+    ) {
+        var oy = rows.lowerBound
+        while oy + B.rows <= rows.upperBound {
+            anyBlock(E.self, K.self, B.self, split: split, plane, rowStep: rowStep, kyStep: kyStep, oddOffset: oddOffset,
+                     oy, ox, cols, wts, bias, act, dst, wo, tmp)
             oy += B.rows
         }
-        if oy + Bm.rows <= ho {
-            s1Block(E.self, K.self, Bm.self, plane + oy * wp + ox, wp, wts, bias, act, dst + oy * wo + ox, wo, cols, tmp)
+        if oy + Bm.rows <= rows.upperBound {
+            anyBlock(E.self, K.self, Bm.self, split: split, plane, rowStep: rowStep, kyStep: kyStep, oddOffset: oddOffset,
+                     oy, ox, cols, wts, bias, act, dst, wo, tmp)
             oy += Bm.rows
         }
-        while oy < ho {
-            s1Block(E.self, K.self, B1.self, plane + oy * wp + ox, wp, wts, bias, act, dst + oy * wo + ox, wo, cols, tmp)
+        while oy < rows.upperBound {
+            anyBlock(E.self, K.self, B1.self, split: split, plane, rowStep: rowStep, kyStep: kyStep, oddOffset: oddOffset,
+                     oy, ox, cols, wts, bias, act, dst, wo, tmp)
             oy += 1
         }
     }
 
-    /// Stride-1 depthwise of one channel plane, `k = K.k` (3 or 5), from the zero-padded
-    /// `plane` (row stride `wp`, at least `k − 1 + 4·w` floats past the last output column,
-    /// zero there): strips of 4 vectors (2 rows per block), then 2 (6 rows), then 1 (6 rows);
-    /// a partial last vector reads padding and stores only the real columns.
+    /// Output rows `rows` of one channel (k = K.k, 3 or 5), in strips of 4 vectors (2 rows per
+    /// block), then 2 (6 rows), then 1 (6 rows); a partial last vector reads padding and
+    /// stores only the real columns. Stride 1 reads the zero-padded plane (row stride `wp`,
+    /// at least `k − 1 + 4·w` floats past the last output column, zero there); stride 2
+    /// (`split`) the split plane of `depthwiseS2Split`.
     @inlinable
-    static func s1Plane<E: Epilogue, K: WindowSize>(_ e: E.Type, _ kt: K.Type, _ plane: UnsafePointer<Float>, _ wp: Int,
-                                                    _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation,
-                                                    _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int,
-                                                    _ tmp: UnsafeMutablePointer<Float>) {
+    static func blockedPlane<E: Epilogue, K: WindowSize>(
+        _ e: E.Type, _ kt: K.Type, split: Bool, _ plane: UnsafePointer<Float>, rowStep: Int, kyStep: Int, oddOffset: Int,
+        _ rows: Range<Int>, _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation,
+        _ dst: UnsafeMutablePointer<Float>, _ wo: Int, _ tmp: UnsafeMutablePointer<Float>
+    ) {
         let w = V.scalarCount
         var ox = 0
         while ox < wo {
             let left = wo - ox
             if left > 3 * w {
-                s1Strip(E.self, K.self, WindowBlock2x4.self, WindowBlock1x4.self, WindowBlock1x4.self, plane, wp, ox, Swift.min(left, 4 * w),
-                        wts, bias, act, dst, ho, wo, tmp)
+                strip(E.self, K.self, WindowBlock2x4.self, WindowBlock1x4.self, WindowBlock1x4.self, split: split, plane,
+                      rowStep: rowStep, kyStep: kyStep, oddOffset: oddOffset, rows, ox, Swift.min(left, 4 * w),
+                      wts, bias, act, dst, wo, tmp)
                 ox += 4 * w
             } else if left > w {
-                s1Strip(E.self, K.self, WindowBlock6x2.self, WindowBlock3x2.self, WindowBlock1x2.self, plane, wp, ox, Swift.min(left, 2 * w),
-                        wts, bias, act, dst, ho, wo, tmp)
+                strip(E.self, K.self, WindowBlock6x2.self, WindowBlock3x2.self, WindowBlock1x2.self, split: split, plane,
+                      rowStep: rowStep, kyStep: kyStep, oddOffset: oddOffset, rows, ox, Swift.min(left, 2 * w),
+                      wts, bias, act, dst, wo, tmp)
                 ox += 2 * w
             } else {
-                s1Strip(E.self, K.self, WindowBlock6x1.self, WindowBlock3x1.self, WindowBlock1x1.self, plane, wp, ox, left,
-                        wts, bias, act, dst, ho, wo, tmp)
+                strip(E.self, K.self, WindowBlock6x1.self, WindowBlock3x1.self, WindowBlock1x1.self, split: split, plane,
+                      rowStep: rowStep, kyStep: kyStep, oddOffset: oddOffset, rows, ox, left, wts, bias, act, dst, wo, tmp)
                 ox += w
             }
+        }
+    }
+
+    /// Stride-1 depthwise of one channel plane from the zero-padded `plane` (see `blockedPlane`).
+    @inlinable
+    static func s1Plane<E: Epilogue, K: WindowSize>(_ e: E.Type, _ kt: K.Type, _ plane: UnsafePointer<Float>, _ wp: Int,
+                                                    _ wts: UnsafePointer<Float>, _ bias: Float, _ act: Activation,
+                                                    _ dst: UnsafeMutablePointer<Float>, _ ho: Int, _ wo: Int,
+                                                    _ tmp: UnsafeMutablePointer<Float>) {
+        blockedPlane(E.self, K.self, split: false, plane, rowStep: wp, kyStep: wp, oddOffset: 0, 0..<ho, wts, bias, act,
+                     dst, wo, tmp)
+    }
+
+    /// Stride-2 depthwise (k = K.k, 3 or 5) with the same contract as `depthwiseS2` (bands
+    /// included). Each input row a channel's outputs read is copied into a zero-padded line
+    /// and split from there into its even and odd padded columns with whole even-column
+    /// loads, one split row of `2·wq` floats per padded row; tap (ky, kx) of a vector of
+    /// outputs is then one plain load at column kx/2 of the even (kx even) or odd half, and
+    /// the blocks run as for stride 1 (no shuffle per tap). The lines are a ring of 4, each
+    /// filled 3 rows before it is split: an even-column load right after the copy's stores
+    /// (which it straddles) waited on store forwarding and took half the time.
+    @inlinable
+    static func depthwiseS2Split<E: Epilogue, K: WindowSize>(_ e: E.Type, _ kt: K.Type, _ a: WindowArgs,
+                                                             _ weights: UnsafePointer<Float>,
+                                                             _ buf: UnsafeMutablePointer<Float>) {
+        let g = a.geometry
+        let w = V.scalarCount, k = K.k
+        let p = g.padding, width = g.width, height = g.height
+        let ho = g.outHeight, wo = g.outWidth
+        let hp = height + 2 * p
+        // Split columns the blocks read (whole vectors past the last output plus k/2 taps),
+        // in whole 16-float units whatever the vector width, so that every path writes the
+        // same cells of a banded caller's work space: 2·wq ≤ 2·wo + k + 62 floats a padded
+        // row, within the padded plane's row of `windowScratchCount`.
+        let wq = ((wo + 15) / 16 * 16 + k / 2 + 1 + 15) / 16 * 16
+        let wp = width + 2 * p + 4 * 16 + 8
+        let plane = buf, ring = buf + hp * wp, tmp = ring + 4 * wp
+        if a.outputRows == nil {
+            plane.update(repeating: 0, count: hp * 2 * wq)
+            ring.update(repeating: 0, count: 4 * wp)
+        }
+        let rows = a.outputRows ?? 0..<ho
+        guard !rows.isEmpty else { return }
+        let yA = Swift.max(0, 2 * rows.lowerBound - p), yB = Swift.min(height, 2 * (rows.upperBound - 1) - p + k)
+        for c in a.channelRange {
+            let src = a.plane(c)
+            // Input row y goes to line y mod 4 at column p; the lines keep zeros before p
+            // and after p + width (2·wq + 2·w < wp).
+            @inline(__always) func copyRow(_ y: Int) {
+                let from = src + (y - a.firstInputRow) * width, to = ring + (y & 3) * wp + p
+                var x = 0
+                while x + w <= width { vstore(vload(from + x) as V, to + x); x += w }
+                while x < width { to[x] = from[x]; x += 1 }
+            }
+            var y = yA
+            while y < Swift.min(yA + 3, yB) { copyRow(y); y += 1 }
+            y = yA
+            while y < yB {
+                if y + 3 < yB { copyRow(y + 3) }
+                let line = UnsafePointer(ring + (y & 3) * wp)
+                let even = plane + (y + p) * 2 * wq, odd = even + wq
+                var t = 0
+                while t < wq {
+                    vstore(I.loadEven(line + 2 * t), even + t)
+                    vstore(I.loadEven(line + 2 * t + 1), odd + t)
+                    t += w
+                }
+                y += 1
+            }
+            blockedPlane(E.self, K.self, split: true, UnsafePointer(plane), rowStep: 4 * wq, kyStep: 2 * wq,
+                         oddOffset: wq, rows, weights + c * k * k, a.bias?[c] ?? 0, a.activation,
+                         a.output + c * ho * wo, wo, tmp)
         }
     }
 }
