@@ -291,6 +291,8 @@ extension GenericWindow {
         // row, within the padded plane's row of `windowScratchCount`.
         let wq = ((wo + 15) / 16 * 16 + k / 2 + 1 + 15) / 16 * 16
         let wp = width + 2 * p + 4 * 16 + 8
+        // Columns this path's blocks read (≤ wq): whole vectors past the last output, k/2 taps.
+        let need = (wo + w - 1) / w * w + (k - 1) / 2
         let plane = buf, ring = buf + hp * wp, tmp = ring + 4 * wp
         if a.outputRows == nil {
             plane.update(repeating: 0, count: hp * 2 * wq)
@@ -317,7 +319,7 @@ extension GenericWindow {
                 let line = UnsafePointer(ring + (y & 3) * wp)
                 let even = plane + (y + p) * 2 * wq, odd = even + wq
                 var t = 0
-                while t < wq {
+                while t < need {
                     vstore(I.loadEven(line + 2 * t), even + t)
                     vstore(I.loadEven(line + 2 * t + 1), odd + t)
                     t += w
