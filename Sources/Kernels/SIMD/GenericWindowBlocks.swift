@@ -88,20 +88,57 @@ extension GenericWindow {
         let k = K.k, w = V.scalarCount
         let R = B.rows
         var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
-        // Input row r feeds output row o with weight row r − o when that is in 0..<k.
-        for r in 0..<(R + k - 1) {
-            let row = src + r * wp
-            let u0 = r < k, u1 = R > 1 && r >= 1
-            for kx in 0..<k {
-                let p = row + kx
-                let x0: V = vload(p), x1: V = vload(p + w), x2: V = vload(p + 2 * w), x3: V = vload(p + 3 * w)
-                if u0 {
+        // 5×5: three loops (measured 5 % faster); 3×3: one loop with per-row tests (the
+        // three loops were 15 % slower there).
+        if k == 5 {
+            // Input row r feeds output row o with weight row r − o when that is in 0..<k: row 0
+            // only the first output row, rows 1..<k both (R = 2), row k only the second; three
+            // loops, so the taps carry no per-row tests.
+            for r in 0..<(R > 1 ? 1 : k) {
+                let row = src + r * wp
+                for kx in 0..<k {
+                    let p = row + kx
                     let wv = V(repeating: wts[r * k + kx])
-                    a0 = I.fma(a0, wv, x0); a1 = I.fma(a1, wv, x1); a2 = I.fma(a2, wv, x2); a3 = I.fma(a3, wv, x3)
+                    a0 = I.fma(a0, wv, vload(p)); a1 = I.fma(a1, wv, vload(p + w))
+                    a2 = I.fma(a2, wv, vload(p + 2 * w)); a3 = I.fma(a3, wv, vload(p + 3 * w))
                 }
-                if u1 {
-                    let wv = V(repeating: wts[(r - 1) * k + kx])
-                    a4 = I.fma(a4, wv, x0); a5 = I.fma(a5, wv, x1); a6 = I.fma(a6, wv, x2); a7 = I.fma(a7, wv, x3)
+            }
+            if R > 1 {
+                for r in 1..<k {
+                    let row = src + r * wp
+                    for kx in 0..<k {
+                        let p = row + kx
+                        let x0: V = vload(p), x1: V = vload(p + w), x2: V = vload(p + 2 * w), x3: V = vload(p + 3 * w)
+                        let wv = V(repeating: wts[r * k + kx])
+                        a0 = I.fma(a0, wv, x0); a1 = I.fma(a1, wv, x1); a2 = I.fma(a2, wv, x2); a3 = I.fma(a3, wv, x3)
+                        let wu = V(repeating: wts[(r - 1) * k + kx])
+                        a4 = I.fma(a4, wu, x0); a5 = I.fma(a5, wu, x1); a6 = I.fma(a6, wu, x2); a7 = I.fma(a7, wu, x3)
+                    }
+                }
+                let row = src + k * wp
+                for kx in 0..<k {
+                    let p = row + kx
+                    let wu = V(repeating: wts[(k - 1) * k + kx])
+                    a4 = I.fma(a4, wu, vload(p)); a5 = I.fma(a5, wu, vload(p + w))
+                    a6 = I.fma(a6, wu, vload(p + 2 * w)); a7 = I.fma(a7, wu, vload(p + 3 * w))
+                }
+            }
+        } else {
+            // Input row r feeds output row o with weight row r − o when that is in 0..<k.
+            for r in 0..<(R + k - 1) {
+                let row = src + r * wp
+                let u0 = r < k, u1 = R > 1 && r >= 1
+                for kx in 0..<k {
+                    let p = row + kx
+                    let x0: V = vload(p), x1: V = vload(p + w), x2: V = vload(p + 2 * w), x3: V = vload(p + 3 * w)
+                    if u0 {
+                        let wv = V(repeating: wts[r * k + kx])
+                        a0 = I.fma(a0, wv, x0); a1 = I.fma(a1, wv, x1); a2 = I.fma(a2, wv, x2); a3 = I.fma(a3, wv, x3)
+                    }
+                    if u1 {
+                        let wv = V(repeating: wts[(r - 1) * k + kx])
+                        a4 = I.fma(a4, wv, x0); a5 = I.fma(a5, wv, x1); a6 = I.fma(a6, wv, x2); a7 = I.fma(a7, wv, x3)
+                    }
                 }
             }
         }
