@@ -95,8 +95,27 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
-    /// Stride-2 depthwise runs from a padded plane with even-column loads, four (row, vector)
-    /// jobs at a time: every padding, odd and vector-multiple widths, partial last vectors.
+    /// Stride-1 3×3 and 5×5 depthwise runs in register blocks: 4-vector strips in blocks of
+    /// 2 rows, 2- and 1-vector strips in blocks of 6 or 3 rows, then single rows, a partial
+    /// last vector. Widths and heights around every block edge (4- and 8-wide vectors),
+    /// paddings 0 to k − 1, and the activations that have their own specialization.
+    func testDepthwiseStrideOneBlockEdges() {
+        var seed: UInt64 = 1300
+        for (k, p) in [(3, 1), (5, 2), (3, 0), (5, 4)] {
+            for (h, w) in [(1, 1), (2, 5), (3, 8), (4, 9), (5, 16), (7, 17), (8, 24), (9, 31), (10, 33), (13, 40),
+                           (18, 32), (9, 16), (12, 47)]
+            where h + 2 * p >= k && w + 2 * p >= k {
+                seed += 1
+                let act: Activation = seed % 3 == 0 ? .none : (seed % 3 == 1 ? .relu : .relu6)
+                check(ConvGeometry(inChannels: 3, outChannels: 3, height: h, width: w, kernel: k,
+                                   stride: 1, padding: p, groups: 3), act, seed: seed)
+            }
+        }
+    }
+
+    /// Stride-2 depthwise: 3×3 and 5×5 without activation (and 3×3 ReLU) from rows split into
+    /// even and odd columns in register blocks, the others from a padded plane with even-column
+    /// loads: every padding, odd and vector-multiple widths, partial last vectors.
     func testDepthwiseStrideTwoPaddingsAndWidths() {
         var seed: UInt64 = 900
         for (k, p) in [(3, 0), (3, 1), (3, 2), (5, 0), (5, 2), (5, 4)] {

@@ -42,8 +42,9 @@ public struct WindowArgs {
 public func windowScratchCount(_ g: ConvGeometry) -> Int {
     let wp = g.width + 2 * g.padding + 4 * 16 + 8
     let hp = g.height + 2 * g.padding
-    // Depthwise: the padded plane and one vector; pooling: one padded row and a column scale.
-    return hp * wp + Swift.max(g.outWidth, 16)
+    // Depthwise: the padded (or split) plane, a ring of 4 padded lines (stride 2) and one
+    // vector; pooling: one padded row and a column scale.
+    return (hp + 4) * wp + Swift.max(g.outWidth, 16)
 }
 
 public enum GenericWindow<I: SIMDISA> {
@@ -71,8 +72,9 @@ public enum GenericWindow<I: SIMDISA> {
             return
         }
         // Stride 1 (pooling and stride 2 returned above): each channel is copied into a
-        // zero-padded plane whose borders stay zero across channels, then every output row
-        // runs 4-vector, 1-vector and scalar loops with no border cases.
+        // zero-padded plane whose borders stay zero across channels; 3×3 and 5×5 with no
+        // activation or ReLU then run in register blocks (`s1Plane`), other windows run
+        // 4-vector, 1-vector and scalar loops over every output row with no border cases.
         guard let weights = a.weights else { return }
         let w = V.scalarCount
         let pad = g.padding, k = g.kernel
@@ -96,19 +98,25 @@ public enum GenericWindow<I: SIMDISA> {
                     while x + w <= g.width { vstore(vload(from + x) as V, to + x); x += w }
                     while x < g.width { to[x] = from[x]; x += 1 }
                 }
-                let taps = Taps(base: UnsafePointer(plane), rowStride: wp, stride: 1, oddOffset: 0)
                 let wts = weights + c * k * k
                 let bias = a.bias?[c] ?? 0
-                switch a.activation {
-                case .none: convK(NoActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: 1)
-                case .relu: convK(ReLUActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: 1)
-                default: convK(AnyActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: 1)
+                let pl = UnsafePointer(plane), tmp = plane + hp * wp
+                switch (a.activation, k) {
+                case (.none, 3): s1Plane(NoActivation.self, WindowSize3.self, pl, wp, wts, bias, a.activation, dst, ho, wo, tmp)
+                case (.none, 5): s1Plane(NoActivation.self, WindowSize5.self, pl, wp, wts, bias, a.activation, dst, ho, wo, tmp)
+                case (.relu, 3): s1Plane(ReLUActivation.self, WindowSize3.self, pl, wp, wts, bias, a.activation, dst, ho, wo, tmp)
+                case (.relu, 5): s1Plane(ReLUActivation.self, WindowSize5.self, pl, wp, wts, bias, a.activation, dst, ho, wo, tmp)
+                default:
+                    let taps = Taps(base: pl, rowStride: wp, stride: 1, oddOffset: 0)
+                    convK(AnyActivation.self, taps, dst, ho, wo, wts, bias, a.activation, k: k, s: 1)
                 }
             }
         }
     }
 
-    /// Stride-2 depthwise convolution. Each channel is copied once into a zero-padded plane
+    /// Stride-2 depthwise convolution: 3×3 and 5×5 without activation and 3×3 ReLU run
+    /// `depthwiseS2Split` (register blocks over split rows); the others the loop below. Each
+    /// channel is copied once into a zero-padded plane
     /// (the borders stay zero across channels); every tap of a vector of output columns is
     /// then one even-column load of a padded row (`loadEvenPermuted`: one in-lane shuffle on
     /// AVX2, put back in order once per output vector). The (row, vector) jobs of a channel
@@ -117,10 +125,10 @@ public enum GenericWindow<I: SIMDISA> {
     @inlinable
     static func depthwiseS2(_ a: WindowArgs, _ weights: UnsafePointer<Float>, _ buf: UnsafeMutablePointer<Float>) {
         switch (a.activation, a.geometry.kernel) {
-        case (.none, 3): depthwiseS2(NoActivation.self, WindowSize3.self, a, weights, buf)
-        case (.none, 5): depthwiseS2(NoActivation.self, WindowSize5.self, a, weights, buf)
+        case (.none, 3): depthwiseS2Split(NoActivation.self, WindowSize3.self, a, weights, buf)
+        case (.none, 5): depthwiseS2Split(NoActivation.self, WindowSize5.self, a, weights, buf)
         case (.none, _): depthwiseS2(NoActivation.self, WindowSizeAny.self, a, weights, buf)
-        case (.relu, 3): depthwiseS2(ReLUActivation.self, WindowSize3.self, a, weights, buf)
+        case (.relu, 3): depthwiseS2Split(ReLUActivation.self, WindowSize3.self, a, weights, buf)
         case (.relu, _): depthwiseS2(ReLUActivation.self, WindowSizeAny.self, a, weights, buf)
         default: depthwiseS2(AnyActivation.self, WindowSizeAny.self, a, weights, buf)
         }
