@@ -31,11 +31,7 @@ public final class Detector: @unchecked Sendable {
     /// Detects on one frame already scaled to `inputWidth × inputHeight`, planes R, G, B,
     /// values 0…1 (what `VideoFrame.planarRGB(width:height:)` returns).
     public func detect(planarRGB: [Float]) throws -> FrameDetections {
-        let shape = model.metadata.inputShape
-        guard planarRGB.count == shape.reduce(1, *) else {
-            throw ModelError("detect: frame has \(planarRGB.count) values, model '\(model.metadata.name)' needs 3×\(inputHeight)×\(inputWidth) = \(shape.reduce(1, *))")
-        }
-        return try planarRGB.withUnsafeBufferPointer { try detect(planar: $0) }
+        try planarRGB.withUnsafeBufferPointer { try detect(planar: $0) }
     }
 
     /// `detect(planarRGB:)` over a caller's buffer (no copy): a buffer kept across frames.
