@@ -64,6 +64,8 @@ public final class VideoSource: @unchecked Sendable {
     private var lastKeyDts: Int64?
     /// Jumps made (tests).
     private(set) var indexJumpCount = 0
+    /// Whether opening ran `avformat_find_stream_info` (tests; see `headerDescribesVideo`).
+    let probedStreamInfo: Bool
 
     private static let networkReady: Void = { avformat_network_init(); _ = FFmpegLog.installed }()
 
@@ -114,14 +116,18 @@ public final class VideoSource: @unchecked Sendable {
         }
         let fmt = h.format!
 
-        // Probe stream parameters within the open timeout.
-        sw_interrupt_arm(interrupt, Int64(options.openTimeout * 1_000_000))
-        FFmpegLog.clear()
-        let probed = avformat_find_stream_info(fmt, nil)
-        sw_interrupt_disarm(interrupt)
-        if probed < 0 {
-            let kind: VideoError.Kind = sw_interrupt_timed_out(interrupt) != 0 ? .timedOut : .openFailed
-            throw fail(kind, "reading stream information: " + FFmpegLog.message(probed))
+        // Probe stream parameters within the open timeout, unless the container's header
+        // already gave them (see `headerDescribesVideo`).
+        let probe = !Self.headerDescribesVideo(fmt)
+        if probe {
+            sw_interrupt_arm(interrupt, Int64(options.openTimeout * 1_000_000))
+            FFmpegLog.clear()
+            let probed = avformat_find_stream_info(fmt, nil)
+            sw_interrupt_disarm(interrupt)
+            if probed < 0 {
+                let kind: VideoError.Kind = sw_interrupt_timed_out(interrupt) != 0 ? .timedOut : .openFailed
+                throw fail(kind, "reading stream information: " + FFmpegLog.message(probed))
+            }
         }
 
         // Pick the video stream and its decoder.
@@ -240,6 +246,7 @@ public final class VideoSource: @unchecked Sendable {
             && avformat_index_get_entries_count(stream) > 1
         self.origin = origin
         self.baseDate = base
+        self.probedStreamInfo = probe
     }
 
     /// Makes any blocking call on this source return now; `nextFrame()` then returns `nil`.
@@ -391,6 +398,31 @@ public final class VideoSource: @unchecked Sendable {
         let copy = FrameBox()!
         av_frame_move_ref(copy.frame, f)
         return VideoFrame(box: copy, scaler: scaler, pts: pts, wallClock: stamp, isKeyframe: key)
+    }
+
+    /// True when an MP4/MOV header describes its video completely enough to decode it without
+    /// `avformat_find_stream_info`: a codec with a decoder, size, time base, frame rate,
+    /// duration and (H.264/H.265) the parameter sets. The probe would add only the pixel
+    /// format, which the decoder reports with the first picture anyway, and it costs a full
+    /// decode of that picture (10–17 ms per 1080p file: start-up that batch analysis pays per
+    /// clip). Other containers, and MP4s missing any of these, are probed as before.
+    static func headerDescribesVideo(_ fmt: UnsafeMutablePointer<AVFormatContext>) -> Bool {
+        guard let iformat = fmt.pointee.iformat, String(cString: iformat.pointee.name).hasPrefix("mov,mp4") else { return false }
+        var found = false
+        for i in 0..<Int(fmt.pointee.nb_streams) {
+            guard let st = fmt.pointee.streams[i], let par = st.pointee.codecpar,
+                  par.pointee.codec_type == AVMEDIA_TYPE_VIDEO,
+                  st.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0 else { continue }
+            let p = par.pointee
+            let rate = st.pointee.avg_frame_rate
+            guard p.codec_id != AV_CODEC_ID_NONE, avcodec_find_decoder(p.codec_id) != nil,
+                  p.width > 0, p.height > 0, st.pointee.time_base.num > 0, st.pointee.time_base.den > 0,
+                  rate.num > 0, rate.den > 0, st.pointee.duration > 0,
+                  (p.codec_id != AV_CODEC_ID_H264 && p.codec_id != AV_CODEC_ID_HEVC) || p.extradata_size > 0
+            else { return false }
+            found = true
+        }
+        return found
     }
 
     /// Moves the demuxer to the index's next keyframe after the one at `dts`, when pictures lie

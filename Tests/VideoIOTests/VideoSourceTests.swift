@@ -76,6 +76,33 @@ final class VideoSourceTests: XCTestCase {
         XCTAssertEqual(all.indexJumpCount, 0)
     }
 
+    /// An MP4 whose header describes its video opens without FFmpeg's stream probe (which would
+    /// decode the first picture once more) and decodes exactly what the same stream probed in
+    /// another container decodes, every frame, in order, with B-frames reordered.
+    func testMP4HeaderStandsInForTheStreamProbe() throws {
+        let mp4 = try Fixtures.clip("probe-bframes.mp4", seconds: 2, gop: 12,
+                                    codec: ["-c:v", "libx264", "-preset", "fast", "-bf", "3"], extra: ["-sc_threshold", "0"])
+        let mkv = try Fixtures.make("probe-bframes.mkv", ["-i", mp4, "-c", "copy", "OUT"])
+        let direct = try VideoSource(url: mp4, policy: .everyFrame)
+        let probed = try VideoSource(url: mkv, policy: .everyFrame)
+        XCTAssertFalse(direct.probedStreamInfo)
+        XCTAssertTrue(probed.probedStreamInfo)
+        XCTAssertEqual(direct.width, 320); XCTAssertEqual(direct.height, 240)
+        XCTAssertEqual(direct.frameRate ?? 0, 25, accuracy: 1e-9)
+        XCTAssertEqual(direct.duration ?? 0, 2, accuracy: 0.05)
+        let a = try readAll(direct), b = try readAll(probed)
+        XCTAssertEqual(a.count, 50)
+        XCTAssertEqual(a.count, b.count)
+        XCTAssertEqual(a.map { (($0.pts - a[0].pts) * 100).rounded() }, b.map { (($0.pts - b[0].pts) * 100).rounded() })
+        XCTAssertEqual(a.map(\.isKeyframe), b.map(\.isKeyframe))
+        for i in [0, 1, 2, 13, 49] {
+            XCTAssertEqual(a[i].planarRGB(width: 32, height: 24), b[i].planarRGB(width: 32, height: 24), "frame \(i)")
+        }
+        // An MPEG-TS has no such header: probed.
+        let ts = try Fixtures.make("probe-bframes.ts", ["-i", mp4, "-c", "copy", "-f", "mpegts", "OUT"])
+        XCTAssertTrue(try VideoSource(url: ts, policy: .keyframes).probedStreamInfo)
+    }
+
     /// A clip cut from a recording without re-encoding starts mid-GOP, and its MP4 edit list
     /// hides the pictures before the cut: jumping through the index still delivers exactly the
     /// keyframes that decoding every frame shows.
