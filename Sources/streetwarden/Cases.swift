@@ -30,7 +30,7 @@ struct Cases: ParsableCommand {
         subcommands: [List.self, Show.self, Export.self, SetStatus.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List cases.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List cases.")
         @OptionGroup var store: StoreOptions
         @Option(help: "table, json, csv or geojson.") var format: OutputFormat = .table
         @Option(help: "Only cases with this status.") var status: CaseStatus?
@@ -44,7 +44,7 @@ struct Cases: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one case with its occurrences, evidence and history.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one case with its occurrences, evidence and history.")
         @OptionGroup var store: StoreOptions
         @Option(help: "table or json.") var format: OutputFormat = .table
         @Argument(help: "Case id.") var id: Int64
@@ -58,7 +58,7 @@ struct Cases: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export all cases (JSON or CSV) to a file or standard output.")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Export all cases (JSON or CSV) to a file or standard output.")
         @OptionGroup var store: StoreOptions
         @Option(help: "json, csv or geojson (cases with coordinates as points, and each drive's route as lines).")
         var format: OutputFormat = .json
