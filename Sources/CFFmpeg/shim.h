@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 #include <libswscale/swscale.h>
@@ -190,5 +191,107 @@ static inline int sw_scale_packed_to_frame(struct SwsContext *sws, const uint8_t
     int lines[4] = { stride, 0, 0, 0 };
     return sws_scale(sws, srcp, lines, 0, height, dst->data, dst->linesize);
 }
+
+
+// MARK: memory in 2 MiB pages
+/// `bytes` (rounded up to 2 MiB) of zeroed memory in their own mapping, 2 MiB aligned and
+/// marked MADV_HUGEPAGE: with transparent huge pages in "madvise" mode (Debian's default) the
+/// kernel backs it with 2 MiB pages, so first writes take one fault per 2 MiB instead of one per
+/// 4 KiB, and a 1080p picture or a model input spans 1–2 TLB entries instead of hundreds.
+/// Without THP it is ordinary memory. `*mapped` receives the length to pass to `munmap`.
+static inline void *sw_huge_map(size_t bytes, size_t *mapped) {
+    const size_t huge = (size_t)2 << 20;
+    size_t len = (bytes + huge - 1) & ~(huge - 1);
+    uint8_t *raw = (uint8_t *)mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == (uint8_t *)MAP_FAILED) return NULL;
+    uint8_t *base = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+    if (base > raw) munmap(raw, (size_t)(base - raw));
+    if (raw + len + huge > base + len) munmap(base + len, (size_t)(raw + len + huge - (base + len)));
+    (void)madvise(base, len, MADV_HUGEPAGE);   // a hint; refused where THP is off
+    *mapped = len;
+    return base;
+}
+
+// MARK: decoder callbacks: frame buffers in 2 MiB pages
+/// What a decoder's callbacks reach through `AVCodecContext.opaque` (see VideoSource).
+typedef struct sw_decoder_hooks {
+    /// The band scaler fed by draw_horiz_band (a CVideoKernels `sw_band_hub`), or NULL.
+    void *band_hub;
+    /// 1: 8-bit 4:2:0 pictures get one block from `pool` (below); 0: FFmpeg's default buffers.
+    int huge_frames;
+    AVBufferPool *pool;
+    size_t pool_block;
+} sw_decoder_hooks;
+
+/// Frees a block of `sw_huge_block_alloc` (its mapping's length is stored in its first bytes).
+static void sw_huge_block_free(void *base, uint8_t *data) {
+    (void)data;
+    munmap(base, *(size_t *)base);
+}
+
+/// One pool block of `size` bytes from `sw_huge_map`; data starts 64 bytes in.
+static AVBufferRef *sw_huge_block_alloc(void *opaque, size_t size) {
+    (void)opaque;
+    size_t len = 0;
+    uint8_t *base = (uint8_t *)sw_huge_map(size + 64, &len);
+    if (!base) return NULL;
+    *(size_t *)base = len;
+    AVBufferRef *ref = av_buffer_create(base + 64, size, sw_huge_block_free, base, 0);
+    if (!ref) munmap(base, len);
+    return ref;
+}
+
+/// get_buffer2 for one decoder on one thread. An 8-bit 4:2:0 picture gets one pool block for
+/// its three planes, laid out as FFmpeg's default allocator lays out its separate buffers
+/// (dimensions aligned by `avcodec_align_dimensions2`, 64-byte line sizes, each plane padded
+/// by 16 + 63 bytes for the decoder's overreads), but not zero-filled first: the kernel's
+/// fresh pages are zero, and a reused block holds an earlier picture, as FFmpeg's own pool
+/// does. Anything else goes to FFmpeg's default.
+static inline int sw_decoder_get_buffer(sw_decoder_hooks *h, AVCodecContext *ctx, AVFrame *frame, int flags) {
+    if (!h->huge_frames || ctx->codec_type != AVMEDIA_TYPE_VIDEO || !ctx->codec
+        || !(ctx->codec->capabilities & AV_CODEC_CAP_DR1)
+        || (frame->format != AV_PIX_FMT_YUV420P && frame->format != AV_PIX_FMT_YUVJ420P)
+        || frame->width <= 0 || frame->height <= 0)
+        return avcodec_default_get_buffer2(ctx, frame, flags);
+    int w = frame->width, ht = frame->height;
+    int align[AV_NUM_DATA_POINTERS];
+    avcodec_align_dimensions2(ctx, &w, &ht, align);
+    int linesize[4];
+    for (int tries = 0;; tries++) {
+        if (tries > 16 || av_image_fill_linesizes(linesize, (enum AVPixelFormat)frame->format, w) < 0)
+            return avcodec_default_get_buffer2(ctx, frame, flags);
+        int unaligned = 0;
+        for (int i = 0; i < 4; i++)
+            unaligned |= (linesize[i] % 64) | (align[i] > 0 ? linesize[i] % align[i] : 0);
+        if (!unaligned) break;
+        w += w & ~(w - 1);   // FFmpeg's own step: the next power-of-two multiple
+    }
+    ptrdiff_t ls[4] = { linesize[0], linesize[1], linesize[2], linesize[3] };
+    size_t sizes[4];
+    if (av_image_fill_plane_sizes(sizes, (enum AVPixelFormat)frame->format, ht, ls) < 0)
+        return avcodec_default_get_buffer2(ctx, frame, flags);
+    size_t offset[4], total = 0;
+    for (int i = 0; i < 4; i++) {
+        offset[i] = total;
+        if (sizes[i]) total += (sizes[i] + 16 + 63 + 63) & ~(size_t)63;
+    }
+    if (!h->pool || h->pool_block != total) {
+        av_buffer_pool_uninit(&h->pool);   // blocks still out are freed when returned
+        h->pool = av_buffer_pool_init2(total, NULL, sw_huge_block_alloc, NULL);
+        h->pool_block = h->pool ? total : 0;
+        if (!h->pool) return AVERROR(ENOMEM);
+    }
+    frame->buf[0] = av_buffer_pool_get(h->pool);
+    if (!frame->buf[0]) return AVERROR(ENOMEM);
+    for (int i = 0; i < 4; i++) {
+        frame->data[i] = sizes[i] ? frame->buf[0]->data + offset[i] : NULL;
+        frame->linesize[i] = sizes[i] ? linesize[i] : 0;
+    }
+    frame->extended_data = frame->data;
+    return 0;
+}
+
+/// Releases the pool (blocks still held by frames stay valid until those are freed).
+static inline void sw_decoder_hooks_release(sw_decoder_hooks *h) { av_buffer_pool_uninit(&h->pool); }
 
 #endif

@@ -545,10 +545,31 @@ public final class Model: @unchecked Sendable {
             bytes += (size * MemoryLayout<Float>.stride + 127) / 64 * 64
         }
         var result = MemoryPlan()
+        // Regions of 1 MiB or more sit 2 MiB aligned and ask for transparent huge pages: the
+        // kernel then backs them with 2 MiB pages where it can (one fault per 2 MiB, and the
+        // strided row reads of 1×1 convolutions and depthwise windows stay inside a few TLB
+        // entries). Populated after that advice, so the population already uses them.
         func map(_ bytes: Int, populate: Bool) -> UnsafeMutableRawPointer? {
-            guard bytes > 0, let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0), -1, 0),
-                  p != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
-            result.regions.append((p, bytes))
+            guard bytes > 0 else { return nil }
+            let huge = 2 << 20
+            let wantHuge = bytes >= 1 << 20
+            let length = wantHuge ? (bytes + huge - 1) / huge * huge : bytes
+            let reserve = wantHuge ? length + huge : length
+            guard let raw = mmap(nil, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                  raw != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
+            var p = raw
+            if wantHuge {
+                let lead = (huge - Int(bitPattern: raw) % huge) % huge
+                if lead > 0 { munmap(raw, lead) }
+                p = raw + lead
+                if reserve - lead > length { munmap(p + length, reserve - lead - length) }
+                _ = madvise(p, length, 14)  // MADV_HUGEPAGE: a hint, refused where THP is off
+            }
+            if populate, madvise(p, length, 23) != 0 {  // MADV_POPULATE_WRITE (Linux 5.14+)
+                var q = p  // older kernels: touch every page
+                while q < p + length { q.storeBytes(of: 0, as: UInt8.self); q += 4096 }
+            }
+            result.regions.append((p, length))
             return p
         }
         // (Populated only up to 64 MiB: a huge graph's memory stays lazy until a pass needs it.)

@@ -20,22 +20,18 @@ extension FrameScaler {
     /// that they leave the decoded pictures unchanged).
     nonisolated(unsafe) static var attachBandsEnabled = true
 
-    /// Installs the band callbacks on a decoder that was opened with `ctx`. Only for H.264
-    /// decoding on one thread: with frame threads the callbacks run on several threads out of
-    /// coded order, with slice threads the deblocking across slices may come after a band was
-    /// reported; other decoders report bands differently (or not at all).
-    func attachBands(to ctx: UnsafeMutablePointer<AVCodecContext>) {
+    /// Routes the band callbacks of a decoder opened with `ctx` to this scaler's hub, through
+    /// `hooks` (the decoder's `opaque`; `VideoSource` installs get_buffer2, which forgets a
+    /// buffer's result whenever the decoder reuses it). Only for H.264 decoding on one thread:
+    /// with frame threads the callbacks run on several threads out of coded order, with slice
+    /// threads the deblocking across slices may come after a band was reported; other decoders
+    /// report bands differently (or not at all).
+    func attachBands(to ctx: UnsafeMutablePointer<AVCodecContext>, hooks: UnsafeMutablePointer<sw_decoder_hooks>) {
         guard Self.attachBandsEnabled, ctx.pointee.codec_id == AV_CODEC_ID_H264, ctx.pointee.active_thread_type == 0 else { return }
-        ctx.pointee.opaque = UnsafeMutableRawPointer(hub)
-        ctx.pointee.get_buffer2 = { ctx, frame, flags in
-            let r = avcodec_default_get_buffer2(ctx, frame, flags)
-            if r >= 0, let ctx, let frame, let hub = ctx.pointee.opaque {
-                sw_band_hub_invalidate(OpaquePointer(hub), UnsafeRawPointer(frame.pointee.data.0))
-            }
-            return r
-        }
+        hooks.pointee.band_hub = UnsafeMutableRawPointer(hub)
         ctx.pointee.draw_horiz_band = { ctx, frame, _, y, type, height in
-            guard let ctx, let frame, let hub = ctx.pointee.opaque else { return }
+            guard let ctx, let frame,
+                  let hub = ctx.pointee.opaque?.assumingMemoryBound(to: sw_decoder_hooks.self).pointee.band_hub else { return }
             let f = frame.pointee
             // Only whole (progressive) pictures in 8-bit 4:2:0; anything else simply sends no
             // bands, and its picture falls back.

@@ -1,4 +1,5 @@
 import CFFmpeg
+import CVideoKernels
 import Foundation
 
 /// A video input opened with FFmpeg's libraries in-process: a file (mp4, mkv, mov, avi, ts, flv…),
@@ -66,6 +67,8 @@ public final class VideoSource: @unchecked Sendable {
     private(set) var indexJumpCount = 0
     /// Whether opening ran `avformat_find_stream_info` (tests; see `headerDescribesVideo`).
     let probedStreamInfo: Bool
+    /// Whether pictures are decoded into 2 MiB-page blocks (tests; see `hugePageFrames`).
+    var decodesIntoHugePages: Bool { handles.hooks.pointee.huge_frames != 0 }
 
     private static let networkReady: Void = { avformat_network_init(); _ = FFmpegLog.installed }()
 
@@ -180,9 +183,6 @@ public final class VideoSource: @unchecked Sendable {
         h.packet = pkt
         let scaler = FrameScaler()
         h.scaler = scaler
-        // Scale while decoding only where every decoded picture is sampled (or nearly: keyframes
-        // mode decodes nothing else); a rate policy would pay for pictures it drops.
-        if policy == .everyFrame || policy == .keyframes { scaler.attachBands(to: ctx) }
 
         let par = stream.pointee.codecpar.pointee
         let formatName = String(cString: fmt.pointee.iformat.pointee.name)
@@ -241,6 +241,14 @@ public final class VideoSource: @unchecked Sendable {
         self.frameRate = rate.den != 0 && rate.num > 0 ? Double(rate.num) / Double(rate.den) : nil
         self.isLive = live
         self.duration = live ? nil : knownDuration
+        // Scale while decoding only where every decoded picture is sampled (or nearly: keyframes
+        // mode decodes nothing else); a rate policy would pay for pictures it drops.
+        if policy == .everyFrame || policy == .keyframes { scaler.attachBands(to: ctx, hooks: h.hooks) }
+        // Recorded inputs decode into 2 MiB pages (`sw_huge_map`): batch analysis and benchmarks
+        // are about throughput. Live streams keep FFmpeg's default buffers, where the resident
+        // memory per stream matters more (a 1080p picture's block rounds up to 4 MiB).
+        h.hooks.pointee.huge_frames = !live && options.hugePageFrames && ctx.pointee.active_thread_type == 0 ? 1 : 0
+        if scaler.bandsAttached || h.hooks.pointee.huge_frames != 0 { Self.installHooks(ctx, h.hooks) }
         let seekable = fmt.pointee.pb.map { $0.pointee.seekable & AVIO_SEEKABLE_NORMAL != 0 } ?? false
         self.indexJumps = policy == .keyframes && !live && seekable && formatName.hasPrefix("mov,mp4")
             && avformat_index_get_entries_count(stream) > 1
@@ -425,6 +433,22 @@ public final class VideoSource: @unchecked Sendable {
         return found
     }
 
+    /// Points the decoder's `opaque` at `hooks` and allocates its pictures through them
+    /// (`sw_decoder_get_buffer`), forgetting the band result of every buffer reused.
+    private static func installHooks(_ ctx: UnsafeMutablePointer<AVCodecContext>, _ hooks: UnsafeMutablePointer<sw_decoder_hooks>) {
+        ctx.pointee.opaque = UnsafeMutableRawPointer(hooks)
+        ctx.pointee.get_buffer2 = { ctx, frame, flags in
+            guard let ctx, let frame, let hooks = ctx.pointee.opaque?.assumingMemoryBound(to: sw_decoder_hooks.self) else {
+                return sw_averror(EINVAL)
+            }
+            let r = sw_decoder_get_buffer(hooks, ctx, frame, flags)
+            if r >= 0, let hub = hooks.pointee.band_hub {
+                sw_band_hub_invalidate(OpaquePointer(hub), UnsafeRawPointer(frame.pointee.data.0))
+            }
+            return r
+        }
+    }
+
     /// Moves the demuxer to the index's next keyframe after the one at `dts`, when pictures lie
     /// between (see `indexJumps`).
     private func jumpToKeyframe(after dts: Int64, in fmt: UnsafeMutablePointer<AVFormatContext>) {
@@ -564,6 +588,8 @@ private final class Handles {
     var packet: UnsafeMutablePointer<AVPacket>?
     /// Owns the band hub the decoder's callbacks write into: it lives as long as the decoder.
     var scaler: FrameScaler?
+    /// The decoder's `opaque`: band hub and picture pool (released after the decoder).
+    let hooks: UnsafeMutablePointer<sw_decoder_hooks>
     let stopFlag: StopFlag?
 
     init(stopFlag: StopFlag?) {
@@ -571,11 +597,15 @@ private final class Handles {
         interrupt = .allocate(capacity: 1)
         interrupt.initialize(to: sw_interrupt_state(deadline_us: 0, stop: 0, timed_out: 0,
                                                     external_stop: stopFlag.map { UnsafePointer($0.pointer) }))
+        hooks = .allocate(capacity: 1)
+        hooks.initialize(to: sw_decoder_hooks(band_hub: nil, huge_frames: 0, pool: nil, pool_block: 0))
     }
 
     deinit {
         if packet != nil { av_packet_free(&packet) }
         if codec != nil { avcodec_free_context(&codec) }
+        sw_decoder_hooks_release(hooks)
+        hooks.deallocate()
         if format != nil { avformat_close_input(&format) }
         interrupt.deallocate()
     }

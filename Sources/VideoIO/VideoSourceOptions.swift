@@ -28,6 +28,10 @@ public struct VideoSourceOptions: Equatable, Sendable {
     /// Treat the input as live (arrival-time wall clock, reconnectable) or not; `nil` decides
     /// from the URL scheme and whether the input has a known duration.
     public var live: Bool?
+    /// Decode the 8-bit 4:2:0 pictures of a recorded (not live) input, on one decoder thread,
+    /// into memory the kernel may back with 2 MiB pages (fewer page faults and TLB misses; see
+    /// `sw_huge_map`). Off: FFmpeg's default buffers. The pictures are the same either way.
+    public var hugePageFrames = true
     /// Extra FFmpeg options (format, protocol or decoder), passed through unchanged. Options
     /// that no FFmpeg component recognises make `VideoSource.init` throw `.invalidOption`.
     public var extra: [String: String] = [:]

@@ -1,3 +1,4 @@
+import CFFmpeg
 import Foundation
 import XCTest
 @testable import VideoIO
@@ -101,6 +102,46 @@ final class VideoSourceTests: XCTestCase {
         // An MPEG-TS has no such header: probed.
         let ts = try Fixtures.make("probe-bframes.ts", ["-i", mp4, "-c", "copy", "-f", "mpegts", "OUT"])
         XCTAssertTrue(try VideoSource(url: ts, policy: .keyframes).probedStreamInfo)
+    }
+
+    /// Pictures decoded into the 2 MiB-page pool (one block per picture, our plane layout) are
+    /// the pictures FFmpeg's own buffers get, pixel for pixel, on a size whose line widths
+    /// need padding, with B-frames (references read back while later pictures decode).
+    func testFramesInHugePageBlocksMatchFFmpegsBuffers() throws {
+        let clip = try Fixtures.make("odd-size-bframes.mp4", ["-f", "lavfi", "-i", "testsrc2=size=322x242:rate=25", "-t", "1.2",
+                                                               "-c:v", "libx264", "-preset", "fast", "-bf", "2", "-g", "12",
+                                                               "-pix_fmt", "yuv420p", "OUT"])
+        var plain = VideoSourceOptions()
+        plain.hugePageFrames = false
+        let pooled = try VideoSource(url: clip, options: VideoSourceOptions(), policy: .everyFrame)
+        let defaults = try VideoSource(url: clip, options: plain, policy: .everyFrame)
+        XCTAssertTrue(pooled.decodesIntoHugePages)
+        XCTAssertFalse(defaults.decodesIntoHugePages)
+        let a = try readAll(pooled), b = try readAll(defaults)
+        XCTAssertEqual(a.count, 30)
+        XCTAssertEqual(a.count, b.count)
+        XCTAssertEqual(a.first?.width, 322)
+        for (x, y) in zip(a, b) {
+            XCTAssertEqual(x.pts, y.pts)
+            XCTAssertEqual(planes(x), planes(y), "picture at \(x.pts)")
+            XCTAssertEqual(x.planarRGB(width: 64, height: 48), y.planarRGB(width: 64, height: 48))
+        }
+        // Live inputs keep FFmpeg's buffers.
+        var live = VideoSourceOptions()
+        live.live = true
+        XCTAssertFalse(try VideoSource(url: clip, options: live, policy: .everyFrame).decodesIntoHugePages)
+    }
+
+    /// The visible Y, U and V bytes of an 8-bit 4:2:0 picture, row by row (not the padding).
+    private func planes(_ f: VideoFrame) -> [UInt8] {
+        let av = f.box.frame.pointee
+        var out: [UInt8] = []
+        let w = Int(av.width), h = Int(av.height)
+        for (plane, pw, ph) in [(av.data.0, w, h), (av.data.1, (w + 1) / 2, (h + 1) / 2), (av.data.2, (w + 1) / 2, (h + 1) / 2)] {
+            let stride = Int(plane == av.data.0 ? av.linesize.0 : plane == av.data.1 ? av.linesize.1 : av.linesize.2)
+            for r in 0..<ph { out += UnsafeBufferPointer(start: plane! + r * stride, count: pw) }
+        }
+        return out
     }
 
     /// A clip cut from a recording without re-encoding starts mid-GOP, and its MP4 edit list
