@@ -92,7 +92,7 @@ public struct SafeTensors {
 
     /// The tensor `key` as float32 values, checked to have `shape` when one is given.
     public func floats(_ key: String, shape expected: [Int]? = nil, for user: String = "") throws -> [Float] {
-        let who = user.isEmpty ? "" : " (layer '\(user)')"
+        var who: String { user.isEmpty ? "" : " (layer '\(user)')" }  // for errors only
         guard let e = entries[key] else { throw ModelError("\(name): no tensor '\(key)'\(who)") }
         guard e.dtype == "F32" else { throw ModelError("\(name): tensor '\(key)' is \(e.dtype); model format v1 reads F32 only\(who)") }
         if let expected, expected != e.shape {
@@ -123,9 +123,10 @@ public struct SafeTensors {
         }
     }
 
-    static func nonNegativeInt(_ v: Any, _ what: String) throws -> Int {
+    /// (`what` is built only for the error: a model has hundreds of shape entries.)
+    static func nonNegativeInt(_ v: Any, _ what: @autoclosure () -> String) throws -> Int {
         guard let d = (v as? NSNumber)?.doubleValue, d >= 0, d < 9.0e15, d == d.rounded() else {
-            throw ModelError("\(what): '\(v)' is not a non-negative integer")
+            throw ModelError("\(what()): '\(v)' is not a non-negative integer")
         }
         return Int(d)
     }
