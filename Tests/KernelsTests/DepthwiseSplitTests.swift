@@ -33,4 +33,29 @@ final class DepthwiseSplitTests: XCTestCase {
             }
         }
     }
+
+    /// Average pools counting the padding (3×3 and 5×5, stride 2) run as a depthwise
+    /// convolution with weights 1/k²: every padding, odd and vector-multiple widths, two
+    /// threads, and the pool run twice (work space reused) against the reference pool.
+    func testMeanPoolAsDepthwise() {
+        var seed: UInt64 = 7300
+        for (k, p) in [(3, 1), (3, 0), (5, 2), (5, 1)] {
+            for (h, w) in [(3, 5), (9, 16), (36, 64), (7, 33)] where h + 2 * p >= k && w + 2 * p >= k {
+                seed += 1
+                let g = ConvGeometry(inChannels: 5, outChannels: 5, height: h, width: w, kernel: k, stride: 2, padding: p)
+                var rng = SeededRandom(seed: seed)
+                let pool = Pool2D(geometry: g, kind: .average(countIncludePad: true))
+                for kernels in fastPaths {
+                    for threads in [1, 2] {
+                        let input = rng.floats(5 * h * w)
+                        var want = [Float](repeating: 0, count: 5 * g.outHeight * g.outWidth)
+                        Reference.pool(input: input, geometry: g, kind: .average(countIncludePad: true), output: &want)
+                        var got = [Float](repeating: .nan, count: want.count)
+                        pool.run(input: input, output: &got, kernels: kernels, threads: threads)
+                        assertClose(got, want, .pool, "mean pool \(g) threads \(threads) on \(kernels.path)")
+                    }
+                }
+            }
+        }
+    }
 }
