@@ -17,6 +17,11 @@ public enum AVX2ISA: SIMDISA {
     public static func loadEvenPermuted(_ p: UnsafePointer<Float>) -> V { sw_avx2_load_even_permuted(p) }
     @inline(__always)
     public static func unpermute(_ v: V) -> V { sw_avx2_unpermute(v) }
+    @inline(__always)
+    public static func splitStore(_ p: UnsafePointer<Float>, _ even: UnsafeMutablePointer<Float>,
+                                  _ odd: UnsafeMutablePointer<Float>) {
+        sw_avx2_split_store(p, even, odd)
+    }
 #else
     @inline(__always)
     public static func loadEven(_ p: UnsafePointer<Float>) -> V {

@@ -11,6 +11,13 @@ public enum AVX512ISA: SIMDISA {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD32<Float>.self).evenHalf
     }
     @inline(__always)
+    public static func splitStore(_ p: UnsafePointer<Float>, _ even: UnsafeMutablePointer<Float>,
+                                  _ odd: UnsafeMutablePointer<Float>) {
+        let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD32<Float>.self)
+        UnsafeMutableRawPointer(even).storeBytes(of: v.evenHalf, as: V.self)
+        UnsafeMutableRawPointer(odd).storeBytes(of: v.oddHalf, as: V.self)
+    }
+    @inline(__always)
     public static func max(_ a: V, _ b: V) -> V { a.replacing(with: b, where: a .< b) }
     @inline(__always)
     public static func min(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .< a) }

@@ -28,6 +28,15 @@ static inline __attribute__((always_inline, target("avx2,fma")))
 __m256 sw_avx2_load_even(const float *p) {
     return sw_avx2_unpermute(sw_avx2_load_even_permuted(p));
 }
+/// Splits the 16 floats at p (reading no others) into their even elements, stored in order
+/// at even[0..<8], and their odd elements, stored at odd[0..<8].
+static inline __attribute__((always_inline, target("avx2,fma")))
+void sw_avx2_split_store(const float *p, float *even, float *odd) {
+    __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+    _mm256_storeu_ps(even, sw_avx2_unpermute(_mm256_shuffle_ps(a, b, 0x88)));
+    _mm256_storeu_ps(odd, sw_avx2_unpermute(_mm256_shuffle_ps(a, b, 0xDD)));
+}
+
 /// p[0] in every lane, as one broadcast load per call: LLVM neither merges the broadcasts of
 /// one address nor keeps them in registers (which would spill the accumulators around them).
 static inline __attribute__((always_inline, target("avx2,fma")))

@@ -33,12 +33,28 @@ public enum Layout {
         let wo = 2 * width
         switch mode {
         case .nearest:
+            // Four pixels at a time, each stored doubled into both output rows (the scalar
+            // loop plus a memcpy per row ran at a third of this speed on 192×9×16).
             for c in 0..<channels {
                 for y in 0..<height {
                     let src = input + (c * height + y) * width
-                    let row = output + (c * 2 * height + 2 * y) * wo
-                    for x in 0..<width { let v = src[x]; row[2 * x] = v; row[2 * x + 1] = v }
-                    (row + wo).update(from: row, count: wo)
+                    let row = output + (c * 2 * height + 2 * y) * wo, next = row + wo
+                    var x = 0
+                    while x + 4 <= width {
+                        let v = UnsafeRawPointer(src + x).loadUnaligned(as: SIMD4<Float>.self)
+                        let lo = SIMD4(v[0], v[0], v[1], v[1]), hi = SIMD4(v[2], v[2], v[3], v[3])
+                        let to = UnsafeMutableRawPointer(row + 2 * x), toNext = UnsafeMutableRawPointer(next + 2 * x)
+                        to.storeBytes(of: lo, as: SIMD4<Float>.self)
+                        to.storeBytes(of: hi, toByteOffset: 16, as: SIMD4<Float>.self)
+                        toNext.storeBytes(of: lo, as: SIMD4<Float>.self)
+                        toNext.storeBytes(of: hi, toByteOffset: 16, as: SIMD4<Float>.self)
+                        x += 4
+                    }
+                    while x < width {
+                        let v = src[x]
+                        row[2 * x] = v; row[2 * x + 1] = v; next[2 * x] = v; next[2 * x + 1] = v
+                        x += 1
+                    }
                 }
             }
         case .bilinear:

@@ -306,13 +306,14 @@ extension GenericWindow {
     }
 
     /// Stride-2 depthwise (k = K.k, 3 or 5) with the same contract as `depthwiseS2` (bands
-    /// included). Each input row a channel's outputs read is copied into a zero-padded line
-    /// and split from there into its even and odd padded columns with whole even-column
-    /// loads, one split row of `2·wq` floats per padded row; tap (ky, kx) of a vector of
-    /// outputs is then one plain load at column kx/2 of the even (kx even) or odd half, and
-    /// the blocks run as for stride 1 (no shuffle per tap). The lines are a ring of 4, each
-    /// filled 3 rows before it is split: an even-column load right after the copy's stores
-    /// (which it straddles) waited on store forwarding and took half the time.
+    /// included). Each input row a channel's outputs read is split straight from the source
+    /// into its even and odd padded columns (`splitStore`: two loads, two shuffles and two
+    /// stores per 2·w floats; a scalar tail), one split row of `2·wq` floats per padded row;
+    /// tap (ky, kx) of a vector of outputs is then one plain load at column kx/2 of the even
+    /// (kx even) or odd half, and the blocks run as for stride 1 (no shuffle per tap). The
+    /// padding cells of the split rows are never written: they stay zero from the clear below
+    /// (or from the banded caller's zeroed work space). An earlier version copied each row
+    /// into a zero-padded line first and split that: twice the loads and stores.
     @inlinable
     static func depthwiseS2Split<E: Epilogue, K: WindowSize>(_ e: E.Type, _ kt: K.Type, _ a: WindowArgs,
                                                              _ weights: UnsafePointer<Float>,
@@ -323,45 +324,34 @@ extension GenericWindow {
         let ho = g.outHeight, wo = g.outWidth
         let hp = height + 2 * p
         // Split columns the blocks read (whole vectors past the last output plus k/2 taps),
-        // in whole 16-float units whatever the vector width, so that every path writes the
-        // same cells of a banded caller's work space: 2·wq ≤ 2·wo + k + 62 floats a padded
-        // row, within the padded plane's row of `windowScratchCount`.
+        // in whole 16-float units whatever the vector width: 2·wq ≤ 2·wo + k + 62 floats a
+        // padded row, within the padded plane's row of `windowScratchCount`. A source row
+        // fills indices below width/2 + p + 1 ≤ wo + k/2 + 1 ≤ wq of either half.
         let wq = ((wo + 15) / 16 * 16 + k / 2 + 1 + 15) / 16 * 16
         let wp = width + 2 * p + 4 * 16 + 8
-        // Columns this path's blocks read (≤ wq): whole vectors past the last output, k/2 taps.
-        let need = (wo + w - 1) / w * w + (k - 1) / 2
-        let plane = buf, ring = buf + hp * wp, tmp = ring + 4 * wp
-        if a.outputRows == nil {
-            plane.update(repeating: 0, count: hp * 2 * wq)
-            ring.update(repeating: 0, count: 4 * wp)
-        }
+        let plane = buf, tmp = buf + hp * wp + 4 * wp
+        if a.outputRows == nil { plane.update(repeating: 0, count: hp * 2 * wq) }
         let rows = a.outputRows ?? 0..<ho
         guard !rows.isEmpty else { return }
         let yA = Swift.max(0, 2 * rows.lowerBound - p), yB = Swift.min(height, 2 * (rows.upperBound - 1) - p + k)
+        // Source column x is padded column x + p: half (x + p) & 1 (odd half wq floats
+        // on), index (x + p) >> 1. Even source columns all go to one half, odd ones to the other.
+        let evenAt = (p & 1) * wq + p / 2, oddAt = ((p + 1) & 1) * wq + (p + 1) / 2
         for c in a.channelRange {
             let src = a.plane(c)
-            // Input row y goes to line y mod 4 at column p; the lines keep zeros before p
-            // and after p + width (2·wq + 2·w < wp).
-            @inline(__always) func copyRow(_ y: Int) {
-                let from = src + (y - a.firstInputRow) * width, to = ring + (y & 3) * wp + p
+            for y in yA..<Swift.max(yA, yB) {
+                let from = src + (y - a.firstInputRow) * width
+                let row = plane + (y + p) * 2 * wq
                 var x = 0
-                while x + w <= width { vstore(vload(from + x) as V, to + x); x += w }
-                while x < width { to[x] = from[x]; x += 1 }
-            }
-            var y = yA
-            while y < Swift.min(yA + 3, yB) { copyRow(y); y += 1 }
-            y = yA
-            while y < yB {
-                if y + 3 < yB { copyRow(y + 3) }
-                let line = UnsafePointer(ring + (y & 3) * wp)
-                let even = plane + (y + p) * 2 * wq, odd = even + wq
-                var t = 0
-                while t < need {
-                    vstore(I.loadEven(line + 2 * t), even + t)
-                    vstore(I.loadEven(line + 2 * t + 1), odd + t)
-                    t += w
+                while x + 2 * w <= width {
+                    I.splitStore(from + x, row + evenAt + x / 2, row + oddAt + x / 2)
+                    x += 2 * w
                 }
-                y += 1
+                while x < width {
+                    let col = x + p
+                    row[(col & 1) * wq + (col >> 1)] = from[x]
+                    x += 1
+                }
             }
             blockedPlane(E.self, K.self, split: true, UnsafePointer(plane), rowStep: 4 * wq, kyStep: 2 * wq,
                          oddOffset: wq, rows, weights + c * k * k, a.bias?[c] ?? 0, a.activation,

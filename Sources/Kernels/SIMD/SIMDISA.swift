@@ -14,6 +14,10 @@ public protocol SIMDISA {
     static func loadEvenPermuted(_ p: UnsafePointer<Float>) -> V
     /// Undoes the lane order of `loadEvenPermuted`.
     static func unpermute(_ v: V) -> V
+    /// Stores the even elements of the `2 · V.scalarCount` floats at `p` (and reads no
+    /// others) as one vector at `even`, the odd ones at `odd`.
+    static func splitStore(_ p: UnsafePointer<Float>, _ even: UnsafeMutablePointer<Float>,
+                           _ odd: UnsafeMutablePointer<Float>)
     // The operations below are written on the concrete vector type in each conformance:
     // inside generic code, SIMD comparisons, masks and rounding resolve to the stdlib's
     // element-by-element protocol implementations even after specialization.
@@ -30,6 +34,12 @@ extension SIMDISA {
     public static func loadEvenPermuted(_ p: UnsafePointer<Float>) -> V { loadEven(p) }
     @inlinable @inline(__always)
     public static func unpermute(_ v: V) -> V { v }
+    /// Default: element by element (the ISAs here override it).
+    @inlinable @inline(__always)
+    public static func splitStore(_ p: UnsafePointer<Float>, _ even: UnsafeMutablePointer<Float>,
+                                  _ odd: UnsafeMutablePointer<Float>) {
+        for i in 0..<V.scalarCount { even[i] = p[2 * i]; odd[i] = p[2 * i + 1] }
+    }
 }
 
 /// The portable path: 4-wide vectors, no fused multiply-add, no target flags.
@@ -40,6 +50,12 @@ public enum PortableISA: SIMDISA {
     @inlinable @inline(__always)
     public static func loadEven(_ p: UnsafePointer<Float>) -> V {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self).evenHalf
+    }
+    @inlinable @inline(__always)
+    public static func splitStore(_ p: UnsafePointer<Float>, _ even: UnsafeMutablePointer<Float>,
+                                  _ odd: UnsafeMutablePointer<Float>) {
+        let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        vstore(v.evenHalf, even); vstore(v.oddHalf, odd)
     }
     @inlinable @inline(__always)
     public static func max(_ a: V, _ b: V) -> V { a.replacing(with: b, where: a .< b) }
