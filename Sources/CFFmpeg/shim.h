@@ -229,14 +229,21 @@ static void sw_huge_block_free(void *base, uint8_t *data) {
     munmap(base, *(size_t *)base);
 }
 
-/// One pool block of `size` bytes from `sw_huge_map`; data starts 64 bytes in.
+/// One pool block of `size` bytes from `sw_huge_map`. Successive blocks start at different
+/// offsets from their 2 MiB boundary (64 bytes, plus 0–7 steps of 3 × 4 KiB + 11 cache lines):
+/// with every picture at the same offset, a reference picture and the picture being decoded
+/// share their L1 and L2 cache sets at every position, and motion compensation evicts its own
+/// lines. Staggered, cachegrind (L1 32 KiB, L2 512 KiB, both 8-way) counts 14 % fewer L1 and
+/// 5 % fewer L2 data misses decoding 1080p H.264 (docs/architecture.md).
 static AVBufferRef *sw_huge_block_alloc(void *opaque, size_t size) {
     (void)opaque;
+    static _Atomic unsigned counter;
+    size_t lead = 64 + (size_t)(counter++ % 8) * (3 * 4096 + 11 * 64);
     size_t len = 0;
-    uint8_t *base = (uint8_t *)sw_huge_map(size + 64, &len);
+    uint8_t *base = (uint8_t *)sw_huge_map(size + lead, &len);
     if (!base) return NULL;
     *(size_t *)base = len;
-    AVBufferRef *ref = av_buffer_create(base + 64, size, sw_huge_block_free, base, 0);
+    AVBufferRef *ref = av_buffer_create(base + lead, size, sw_huge_block_free, base, 0);
     if (!ref) munmap(base, len);
     return ref;
 }
