@@ -329,7 +329,7 @@ extension GenericWindow {
         // fills indices below width/2 + p + 1 ≤ wo + k/2 + 1 ≤ wq of either half.
         let wq = ((wo + 15) / 16 * 16 + k / 2 + 1 + 15) / 16 * 16
         let wp = width + 2 * p + 4 * 16 + 8
-        let plane = buf, tmp = buf + hp * wp + 4 * wp
+        let plane = buf, tmp = buf + hp * wp
         if a.outputRows == nil { plane.update(repeating: 0, count: hp * 2 * wq) }
         let rows = a.outputRows ?? 0..<ho
         guard !rows.isEmpty else { return }
