@@ -147,8 +147,7 @@ public enum GenericConvMaxPool<I: StemISA> {
 
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * cin * 3 + cin * 2) { tableBuf in
             let table = tableBuf.baseAddress!, edgeTable = table + cin * 3
-            let prefetchRows = UnsafeMutableRawPointer(table + 2 * cin * 3)
-                .bindMemory(to: UnsafePointer<Float>?.self, capacity: cin * 2)
+            let prefetchRows = table + 2 * cin * 3
             for j in 0..<cin * 3 { edgeTable[j] = UnsafePointer(edge + j * lay.edgeLength) }
 
             // The finished pooled row being written out (−1: none), block by block: a block is
@@ -197,13 +196,25 @@ public enum GenericConvMaxPool<I: StemISA> {
                     }
                 }
                 // The two input rows per channel that conv row r + 1 adds, brought in a tile's
-                // worth ahead: a row's first lines otherwise miss at the left edge.
+                // worth ahead: a row's first lines otherwise miss at the left edge (past the
+                // last row: the zero row, already in cache).
                 for c in 0..<cin {
                     for k in 0..<2 {
                         let iy = 2 * r + 2 + k
-                        prefetchRows[c * 2 + k] = iy < g.height ? a.input + (c * g.height + iy) * g.width : nil
+                        prefetchRows[c * 2 + k] = iy < g.height ? a.input + (c * g.height + iy) * g.width : UnsafePointer(zero)
                     }
                 }
+                // Locals, not captures: a capture is reloaded after every store through a pointer.
+                let width = g.width, rowTaps = cin * 3, prefetchCount = cin * 2
+                let outStride = outStride, wpL = wp, blocksL = blocks, pxBlocksL = pxBlocks
+                // The finished pooled row's transposes, one block per tile (see `emitBlock`):
+                // block `blk` is channel vector `cv`, pooled columns from `w·pb`.
+                var blk = pending >= 0 ? nextBlock : blocksL
+                var cv = pxBlocksL > 0 ? blk / pxBlocksL : 0, pb = blk - cv * pxBlocksL
+                let pSrc = UnsafePointer(pooled + (pending & 1) * pooledCount)
+                let pDst = a.output + Swift.max(pending, 0) * wpL
+                var tSrc = pSrc + (cv / 3) * gw * wpL + (cv % 3) * w + pb * w * gw
+                var tDst = pDst + cv * w * outStride + pb * w
                 for gi in 0..<groups {
                     let gwts = UnsafePointer(wts + gi * taps * gw)
                     let b0: V = vload(bias + gi * gw), b1: V = vload(bias + gi * gw + w)
@@ -215,16 +226,16 @@ public enum GenericConvMaxPool<I: StemISA> {
                         // Input columns 2·ox − 1 … 2·ox + 7; tiles reaching outside read edge rows.
                         let x0 = 2 * ox - 1
                         var tbl = UnsafePointer(table), x = x0
-                        if x0 < 0 || x0 + 9 > g.width {
-                            for j in 0..<cin * 3 {
+                        if x0 < 0 || x0 + 9 > width {
+                            for j in 0..<rowTaps {
                                 let src = table[j], dst = edge + j * lay.edgeLength
-                                if x0 == -1 && g.width >= 8 {
+                                if x0 == -1 && width >= 8 {
                                     dst[0] = 0
                                     for m in 0..<8 { dst[m + 1] = src[m] }
                                 } else {
                                     for m in 0..<9 {
                                         let xi = x0 + m
-                                        dst[m] = xi >= 0 && xi < g.width ? src[xi] : 0
+                                        dst[m] = xi >= 0 && xi < width ? src[xi] : 0
                                     }
                                 }
                             }
@@ -233,7 +244,7 @@ public enum GenericConvMaxPool<I: StemISA> {
                         var a00 = b0, a01 = b1, a02 = b2, a10 = b0, a11 = b1, a12 = b2
                         var a20 = b0, a21 = b1, a22 = b2, a30 = b0, a31 = b1, a32 = b2
                         var wq = gwts
-                        for j in 0..<cin * 3 {
+                        for j in 0..<rowTaps {
                             let q = tbl[j] + x
                             @inline(__always) func tap(_ kx: Int) {
                                 let w0: V = vload(wq), w1: V = vload(wq + w), w2: V = vload(wq + 2 * w)
@@ -296,25 +307,28 @@ public enum GenericConvMaxPool<I: StemISA> {
                         if let secondG { put(secondG, false) }
                         // One block of the finished pooled row per tile: its stores, which
                         // miss the cache, drain while the next tile computes.
-                        if pending >= 0 {
-                            if nextBlock < blocks {   // emitBlock's common case, without the call
-                                let cv = nextBlock / pxBlocks, px = (nextBlock - cv * pxBlocks) * w
-                                let c0 = cv * w
-                                I.transpose(pooled + (pending & 1) * pooledCount + (c0 / gw) * gw * wp + c0 % gw + px * gw, gw,
-                                            a.output + pending * wp + c0 * outStride + px, outStride)
-                                nextBlock += 1
+                        if blk < blocksL {   // emitBlock's common case, without the call
+                            I.transpose(tSrc, gw, tDst, outStride)
+                            blk += 1; pb += 1
+                            if pb < pxBlocksL {
+                                tSrc += w * gw; tDst += w
                             } else {
-                                emitBlock()
+                                pb = 0; cv += 1
+                                tSrc = pSrc + (cv / 3) * gw * wpL + (cv % 3) * w
+                                tDst = pDst + cv * w * outStride
                             }
+                        } else if pending >= 0 {
+                            nextBlock = blk
+                            emitBlock()
                         }
-                        if gi == 0 {
-                            for j in 0..<cin * 2 {
-                                if let p = prefetchRows[j], 2 * ox < g.width { I.prefetch(p + 2 * ox) }
-                            }
+                        // One prefetch per cache line (16 floats: two tiles).
+                        if gi == 0 && ox & 7 == 0 && 2 * ox < width {
+                            for j in 0..<prefetchCount { I.prefetch(prefetchRows[j] + 2 * ox) }
                         }
                         ox += 4
                     }
                 }
+                if pending >= 0 { nextBlock = blk }
             }
 
             // Conv rows r0…r1 feed pooled rows a.rows: row 2py is the centre of py, an odd
