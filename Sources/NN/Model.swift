@@ -55,9 +55,10 @@ public final class Model: @unchecked Sendable {
 
     public init(json: [UInt8], jsonName: String, weights: SafeTensors, kernels path: KernelPath? = nil,
                 threads: Int = 1) throws {
-        let (metadata, nodes) = try GraphParser(file: jsonName, weights: weights).parse(json)
-        let outputIDs = Set(metadata.outputs.compactMap { name in nodes.firstIndex { $0.name == name } })
-        Model.fold(nodes, outputs: outputIDs)
+        let (metadata, parsed) = try GraphParser(file: jsonName, weights: weights).parse(json)
+        let parsedOutputs = Set(metadata.outputs.compactMap { name in parsed.firstIndex { $0.name == name } })
+        Model.fold(parsed, outputs: parsedOutputs)
+        let (nodes, outputIDs) = Model.splitUpsampledConcats(parsed, outputs: parsedOutputs)
         self.metadata = metadata
         self.kernels = try KernelSelection.kernels(path ?? KernelSelection.best)
         self._threads = max(1, threads)

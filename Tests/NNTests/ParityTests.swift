@@ -55,6 +55,26 @@ final class ParityTests: XCTestCase {
         XCTAssertGreaterThan(model.flops, 0)
     }
 
+    /// tiny_fastestdet's neck is `conv1x1(concat(avg, x, upsample(up_in)))`: the share of the
+    /// 1×1 convolution that reads the upsampled part runs before the upsampling, at a quarter
+    /// of its cost (`Model.splitUpsampledConcats`). The parity test above checks the values.
+    func testUpsampledConcatPartRunsBeforeTheUpsampling() throws {
+        let model = try Model.load(path: Fixtures.path("tiny_fastestdet"))
+        let names = model.layers.map(\.name)
+        XCTAssertFalse(names.contains("up"), "the 2× upsampled input is never computed")
+        let low = try XCTUnwrap(model.layers.first { $0.name.hasSuffix(".upsampled_part") })
+        let base = String(low.name.dropLast(".upsampled_part".count))
+        let main = try XCTUnwrap(model.layers.first { $0.name == base })
+        let sum = try XCTUnwrap(model.layers.first { $0.name == base + ".add" })
+        XCTAssertEqual(low.op, "conv2d")
+        XCTAssertEqual(sum.op, "add")
+        XCTAssertEqual(low.outputShape, [main.outputShape[0], main.outputShape[1] / 2, main.outputShape[2] / 2])
+        XCTAssertEqual(sum.outputShape, main.outputShape)
+        let order = [low.name, base + ".upsampled_part.upsample", base, sum.name].map { names.firstIndex(of: $0) }
+        XCTAssertEqual(order.compactMap { $0 }, order.compactMap { $0 }.sorted())
+        XCTAssertEqual(order.compactMap { $0 }.count, 4)
+    }
+
     func testWrongInputShapeIsAnError() throws {
         let model = try Model.load(path: Fixtures.path("ops_zoo"))
         XCTAssertThrowsError(try model.run(Tensor(shape: [3, 8, 8]))) { error in
