@@ -25,15 +25,16 @@ extension Model {
     static func splitUpsampledConcats(_ nodes: [Node], outputs: Set<Int>) -> (nodes: [Node], outputs: Set<Int>) {
         var nodes = nodes
         var outputs = outputs
-        let names = Set(nodes.map(\.name))
+        var names = Set(nodes.map(\.name))
         var y = 0
         while y < nodes.count {
             defer { y += 1 }
             guard let plan = upsampledConcatPlan(nodes, at: y, outputs: outputs) else { continue }
             let conv = nodes[y], concat = nodes[plan.concat], up = nodes[plan.upsample]
             // (Outputs are found by name: the new layers' names must be new.)
-            guard !names.contains(conv.name + ".upsampled_part"), !names.contains(conv.name + ".upsampled_part.upsample"),
-                  !names.contains(conv.name + ".add") else { continue }
+            let added = [".upsampled_part", ".upsampled_part.upsample", ".add"].map { conv.name + $0 }
+            guard names.isDisjoint(with: added) else { continue }
+            names.formUnion(added)
             guard case .conv(let w, let b, let g, let act) = conv.kind else { continue }
             let low = plan.lowChannels, lowRange = plan.offset..<(plan.offset + low)
             let rest = g.inChannels - low
@@ -49,7 +50,7 @@ extension Model {
             let source = up.inputs[0], sourceShape = nodes[Model.resolve(source, nodes)].shape
 
             // The upsample slot computes the low-resolution part.
-            let lowNode = Node(name: conv.name + ".upsampled_part", op: "conv2d", inputs: [source],
+            let lowNode = Node(name: added[0], op: "conv2d", inputs: [source],
                                shape: [g.outChannels, sourceShape[1], sourceShape[2]],
                                kind: .conv(weights: wLow, bias: [Float](repeating: 0, count: g.outChannels),
                                            geometry: ConvGeometry(inChannels: low, outChannels: g.outChannels,
@@ -62,7 +63,7 @@ extension Model {
             concat.shape[0] -= low
 
             // Inserted before the convolution's slot (indices from y on move by 2).
-            let upNode = Node(name: conv.name + ".upsampled_part.upsample", op: "upsample", inputs: [plan.upsample],
+            let upNode = Node(name: added[1], op: "upsample", inputs: [plan.upsample],
                               shape: conv.shape, kind: .upsample(.nearest))
             upNode.consumers = 1
             let main = Node(name: conv.name, op: "conv2d", inputs: [plan.concat], shape: conv.shape,
@@ -71,7 +72,7 @@ extension Model {
                                                                height: g.height, width: g.width, kernel: 1),
                                         activation: .none))
             main.consumers = 1
-            let sum = Node(name: conv.name + ".add", op: "add", inputs: [y + 1, y], shape: conv.shape, kind: .add(act))
+            let sum = Node(name: added[2], op: "add", inputs: [y + 1, y], shape: conv.shape, kind: .add(act))
             sum.consumers = conv.consumers
             func moved(_ i: Int) -> Int { i >= y ? i + 2 : i }
             for n in nodes {
@@ -96,15 +97,15 @@ extension Model {
               g.kernel == 1, g.stride == 1, g.padding == 0, g.groups == 1 else { return nil }
         let c = resolve(conv.inputs[0], nodes)
         guard c == conv.inputs[0], nodes[c].consumers == 1, !outputs.contains(c),
-              case .concat = nodes[c].kind, nodes[c].inputs.count >= 2 else { return nil }
+              case .concat = nodes[c].kind, nodes[c].inputs.count >= 2,
+              Set(nodes[c].inputs).count == nodes[c].inputs.count else { return nil }
         var offset = 0
         for (k, part) in nodes[c].inputs.enumerated() {
             let channels = nodes[resolve(part, nodes)].shape[0]
             defer { offset += channels }
             // The part itself (not a layer folded into something) and read only here.
             guard nodes[part].aliasOf == nil, nodes[part].consumers == 1, !outputs.contains(part),
-                  case .upsample(.nearest) = nodes[part].kind,
-                  Set(nodes[c].inputs).count == nodes[c].inputs.count else { continue }
+                  case .upsample(.nearest) = nodes[part].kind else { continue }
             let source = nodes[resolve(nodes[part].inputs[0], nodes)]
             guard source.shape.count == 3, source.shape[1] * 2 == g.height, source.shape[2] * 2 == g.width else { continue }
             return (c, part, k, offset, channels)
