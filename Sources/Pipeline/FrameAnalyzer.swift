@@ -30,13 +30,13 @@ public enum ModelLocator {
 
     public static func resolve(_ explicit: String?) throws -> String {
         if let p = explicit {
-            guard FileManager.default.fileExists(atPath: p) else { throw PipelineError("model \(p): no such file") }
-            return p
+            guard let found = existing(p) else { throw PipelineError("model \(p): no such file") }
+            return found
         }
         var tried: [String] = []
         if let env = ProcessInfo.processInfo.environment["STREETWARDEN_MODEL"], !env.isEmpty {
-            guard FileManager.default.fileExists(atPath: env) else { throw PipelineError("model \(env) (STREETWARDEN_MODEL): no such file") }
-            return env
+            guard let found = existing(env) else { throw PipelineError("model \(env) (STREETWARDEN_MODEL): no such file") }
+            return found
         }
         let cwd = FileManager.default.currentDirectoryPath + "/" + defaultName
         tried.append(cwd)
@@ -50,5 +50,16 @@ public enum ModelLocator {
             if FileManager.default.fileExists(atPath: p) { return p }
         }
         throw PipelineError("model: \(defaultName) not found (looked at \(tried.joined(separator: ", "))); pass --model PATH or set STREETWARDEN_MODEL")
+    }
+
+    /// A model named as its graph (`NAME.json`), its weights (`NAME.safetensors`) or its base
+    /// `NAME` (as `bench infer` takes it): the path as given when it exists, else `NAME.json`.
+    static func existing(_ path: String) -> String? {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue { return path }
+        guard !path.hasSuffix(".json"), !path.hasSuffix(".safetensors") else { return nil }
+        let json = path + ".json"
+        return fm.fileExists(atPath: json) ? json : nil
     }
 }

@@ -17,7 +17,7 @@ struct Analyze: ParsableCommand {
     @Argument(help: "Video files to analyze.") var clips: [String]
     @Option(help: "The SQLite case store (created if missing).") var db: String = "streetwarden.sqlite"
     @Option(help: "Camera config (YAML, see docs/config.md).") var config: String?
-    @Option(help: "Model file (default: models/streetwarden-v1.json, or STREETWARDEN_MODEL).") var model: String?
+    @Option(help: "Model: NAME.json, NAME.safetensors or NAME, the pair beside each other (default: models/streetwarden-v1.json, or STREETWARDEN_MODEL).") var model: String?
     @Option(help: "Clips analysed in parallel.") var jobs: Int = 1
     @Option(help: "Wall-clock time of each clip's start (ISO 8601), for schedules; default: the clip's creation time.")
     var start: String?

@@ -23,7 +23,7 @@ struct BenchAccuracy: ParsableCommand {
         commandName: "accuracy", abstract: "Accuracy on a labelled dataset (YOLO boxes or folder-per-class images).")
 
     @Option(help: "Dataset folder (YOLO layout or one folder per class).") var data: String
-    @Option(help: "Model file (default: models/streetwarden-v1.json, or STREETWARDEN_MODEL).") var model: String?
+    @Option(help: "Model: NAME.json, NAME.safetensors or NAME, the pair beside each other (default: models/streetwarden-v1.json, or STREETWARDEN_MODEL).") var model: String?
     @Option(help: "YOLO split folder under images/ (default: val, else valid, else every image).") var split: String?
     @Option(help: "Comma-separated YOLO class names in id order (default: data.yaml's names).") var names: String?
     @Option(name: .customLong("map"), help: "Map a dataset class to a model class, NAME=CLASS (repeatable).")

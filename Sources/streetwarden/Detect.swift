@@ -22,7 +22,7 @@ struct Detect: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, table }
 
     @Argument(help: "Images (JPEG/PNG) and video files or stream URLs.") var inputs: [String]
-    @Option(help: "Model file (default: models/streetwarden-v1.json, or STREETWARDEN_MODEL).") var model: String?
+    @Option(help: "Model: NAME.json, NAME.safetensors or NAME, the pair beside each other (default: models/streetwarden-v1.json, or STREETWARDEN_MODEL).") var model: String?
     @Option(help: "Output: jsonl (one JSON object per frame) or table.") var format: Format = .jsonl
     @Option(help: "Frames per second sampled from clips (0: keyframes only).") var fps: Double = 1
     @Option(help: "Stop each clip after this many sampled frames (0: no limit).") var maxFrames: Int = 0

@@ -39,6 +39,23 @@ final class BadInputTests: XCTestCase {
         assertOneLineError(r, mentions: m.path)
     }
 
+    /// `--model NAME` (the base, as `bench infer` takes it) finds NAME.json; a truncated
+    /// weights file is then named, not reported as missing.
+    func testModelBaseNameFindsTheGraphAndNamesBadWeights() throws {
+        let dir = try temporaryFolder(self)
+        let base = dir.appendingPathComponent("cut")
+        let graph = try Data(contentsOf: CLI.repoRoot.appendingPathComponent("models/streetwarden-v1.json"))
+        try graph.write(to: URL(fileURLWithPath: base.path + ".json"))
+        let weights = try Data(contentsOf: CLI.repoRoot.appendingPathComponent("models/streetwarden-v1.safetensors"))
+        try weights.prefix(5000).write(to: URL(fileURLWithPath: base.path + ".safetensors"))
+        let r = try CLI.run(["analyze", "a.mp4", "--model", base.path, "--db", dir.appendingPathComponent("x.sqlite").path])
+        assertOneLineError(r, mentions: "cut.safetensors: truncated")
+        XCTAssertFalse(r.stderr.contains("no such file"), r.stderr)
+        let missing = try CLI.run(["analyze", "a.mp4", "--model", dir.appendingPathComponent("none").path,
+                                   "--db", dir.appendingPathComponent("x.sqlite").path])
+        assertOneLineError(missing, mentions: "none: no such file")
+    }
+
     func testNonNumericJobsRejected() throws {
         let r = try CLI.run(["analyze", "a.mp4", "--jobs", "0"])
         XCTAssertNotEqual(r.status, 0)
