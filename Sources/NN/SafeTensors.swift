@@ -110,6 +110,11 @@ public struct SafeTensors {
         #if _endian(big)
         for i in out.indices { out[i] = Float(bitPattern: out[i].bitPattern.byteSwapped) }
         #endif
+        // A NaN or infinite weight turns every score it reaches into NaN, which no threshold
+        // passes: the model would run and silently find nothing.
+        if let bad = out.firstIndex(where: { !$0.isFinite }) {
+            throw ModelError("\(name): tensor '\(key)' holds a non-finite value (\(out[bad]) at element \(bad))\(who)")
+        }
         return out
     }
 

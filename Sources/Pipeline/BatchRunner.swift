@@ -41,7 +41,10 @@ public struct ClipSummary: Sendable {
 
     public var line: String {
         switch status {
-        case .failed: return "\(clip): failed: \(error ?? "?")"
+        case .failed:
+            // What was stored before the failure stays stored: say so.
+            let kept = samples > 0 ? String(format: " (after %d samples, %d occurrence(s) stored)", samples, occurrences) : ""
+            return "\(clip): failed\(kept): \(error ?? "?")"
         case .skipped: return "\(clip): already analyzed, skipped"
         case .analyzed:
             let classes = byClass.keys.sorted().map { "\($0) \(byClass[$0]!)" }.joined(separator: ", ")
@@ -109,11 +112,20 @@ public final class BatchRunner: @unchecked Sendable {
         var summary = ClipSummary(clip: clip, status: .analyzed)
         let began = Date()
         var runID: Int64?
+        var recorder: SampleRecorder?
+        /// What the recorder stored, in the summary (also for a clip that fails part-way).
+        func count(_ r: SampleRecorder) {
+            summary.occurrences = r.stored
+            summary.newCases = r.newCases
+            summary.alreadyStored = r.skipped
+            summary.byClass = r.countsByClass
+        }
         do {
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: clip, isDirectory: &isDir), !isDir.boolValue else {
+            guard FileManager.default.fileExists(atPath: clip, isDirectory: &isDir) else {
                 throw PipelineError("cannot open \(clip): no such file")
             }
+            guard !isDir.boolValue else { throw PipelineError("cannot open \(clip): is a directory, not a clip") }
             let sourceKey = "sha256:" + (try SHA256.fingerprint(fileAt: clip))
             if !force, try store.hasCompleteRun(sourceKey: sourceKey) {
                 summary.status = .skipped
@@ -137,26 +149,27 @@ public final class BatchRunner: @unchecked Sendable {
             let sub = camera?.id ?? String(sourceKey.dropFirst(7).prefix(16))
             let writer = EvidenceWriter(root: store.folder!, folder: config.evidenceFolder)
             let encode: (RGBCanvas) throws -> [UInt8] = { try JPEGEncoder.encode($0.rgbImage, quality: 88) }
-            let recorder: SampleRecorder
+            let active: SampleRecorder
             if let track {
                 let patrol = PatrolRecorder(store: store, writer: writer, config: config, camera: cam,
                                             moving: cam.moving ?? MovingCameraConfig(), positions: FixedTrack(track),
                                             sourceID: sourceID, runID: runID!, sourceKey: sourceKey, evidenceSub: sub, encode: encode)
                 try patrol.seedOpenCases(along: track)
-                recorder = patrol
+                active = patrol
             } else {
                 let incidents = IncidentRecorder(store: store, writer: writer, config: config, camera: cam, sourceID: sourceID,
                                                  runID: runID!, sourceKey: sourceKey, site: site, evidenceSub: sub, encode: encode)
                 // A clip is one stream: holding a few decoded pictures costs little memory, and
                 // tracks that never become violations then cost no evidence encoding.
                 incidents.maxHeldPictures = 8
-                recorder = incidents
+                active = incidents
             }
             var lastSave = Date()
+            recorder = active
             while let frame = try source.nextFrame() {
                 summary.samples += 1
                 let obs = try analyzer.analyze(frame: frame, tiles: cam.tiles)
-                try recorder.process(Sample(time: frame.pts, wallClock: frame.wallClock, observations: obs)) {
+                try active.process(Sample(time: frame.pts, wallClock: frame.wallClock, observations: obs)) {
                     RGBCanvas(frame.rgbImage())
                 }
                 summary.mediaSeconds = max(summary.mediaSeconds, frame.pts)
@@ -166,14 +179,11 @@ public final class BatchRunner: @unchecked Sendable {
                     try store.updateRun(id: runID!, frames: source.decodedFrames, samples: summary.samples, mediaSeconds: summary.mediaSeconds)
                 }
             }
-            try recorder.finish()
+            try active.finish()
             summary.frames = source.decodedFrames
             summary.mediaSeconds = max(summary.mediaSeconds, source.duration ?? 0)
-            summary.occurrences = recorder.stored
-            summary.newCases = recorder.newCases
-            summary.alreadyStored = recorder.skipped
-            summary.byClass = recorder.countsByClass
-            if let patrol = recorder as? PatrolRecorder, let track {
+            count(active)
+            if let patrol = active as? PatrolRecorder, let track {
                 summary.gps = patrol.summary(track: track, samples: summary.samples, mediaSeconds: max(summary.mediaSeconds, source.duration ?? 0))
             }
             summary.wallSeconds = Date().timeIntervalSince(began)
@@ -182,6 +192,12 @@ public final class BatchRunner: @unchecked Sendable {
         } catch {
             summary.status = .failed
             summary.error = "\(error)"
+            // Pictures before the damage were analysed and their events stored: their open
+            // incidents end where the clip stopped, and the summary counts them.
+            if let r = recorder {
+                try? r.finish()
+                count(r)
+            }
             summary.wallSeconds = Date().timeIntervalSince(began)
             if let r = runID {
                 try? store.finishRun(id: r, status: "failed", frames: summary.frames, samples: summary.samples,

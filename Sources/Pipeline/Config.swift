@@ -184,9 +184,15 @@ public struct StreetWardenConfig: Sendable {
             guard let idNode = m["id"] else { throw n.fail("missing 'id'") }
             cam.id = try idNode.string("id")
             guard !cam.id.isEmpty else { throw idNode.fail("id is empty") }
+            // The id names the camera's evidence folder: one path component, nothing hidden.
+            guard cam.id != ".", cam.id != "..", !cam.id.contains("/"), !cam.id.contains("\\"),
+                  !cam.id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw idNode.fail("id '\(cam.id)' must not contain '/', '\\' or control characters, nor be '.' or '..'")
+            }
             n = YAMLNode(node: n.node, context: "camera '\(cam.id)'", file: n.file)
             guard let u = m["url"] else { throw n.fail("missing 'url'") }
             cam.url = try YAMLNode(node: u.node, context: n.context, file: n.file).string("url")
+            guard !cam.url.trimmingCharacters(in: .whitespaces).isEmpty else { throw u.named(n.context).fail("url is empty") }
             cam.name = try m["name"]?.string("name") ?? cam.id
         }
         func ctx(_ x: YAMLNode) -> YAMLNode { YAMLNode(node: x.node, context: n.context, file: n.file) }
@@ -284,7 +290,7 @@ public struct StreetWardenConfig: Sendable {
         var pts: [NormalizedPoint] = []
         for p in try n.sequence() {
             let xy = try YAMLNode(node: p.node, context: n.context, file: n.file).sequence()
-            guard xy.count == 2 else { throw p.fail("\(n.context): a polygon point is [x, y]") }
+            guard xy.count == 2 else { throw p.fail("a polygon point is [x, y]") }
             let x = try YAMLNode(node: xy[0].node, context: n.context, file: n.file).double("x", in: 0...1)
             let y = try YAMLNode(node: xy[1].node, context: n.context, file: n.file).double("y", in: 0...1)
             pts.append(NormalizedPoint(x: x, y: y))
@@ -302,8 +308,8 @@ public struct StreetWardenConfig: Sendable {
             let m = try w.mapping(allowed: what == "allow" ? ["classes", "from", "to", "days"] : ["from", "to", "days"])
             guard let f = m["from"], let t = m["to"] else { throw w.fail("\(what) window needs 'from' and 'to' (HH:MM)") }
             let fs = try f.string("from"), ts = try t.string("to")
-            guard let start = DailyWindow.parseClock(fs), start < 1440 else { throw f.fail("\(n.context): 'from' must be HH:MM, not '\(fs)'") }
-            guard let end = DailyWindow.parseClock(ts) else { throw t.fail("\(n.context): 'to' must be HH:MM, not '\(ts)'") }
+            guard let start = DailyWindow.parseClock(fs), start < 1440 else { throw f.fail("'from' must be HH:MM, not '\(fs)'") }
+            guard let end = DailyWindow.parseClock(ts) else { throw t.fail("'to' must be HH:MM, not '\(ts)'") }
             var days = Set<Int>()
             if let d = m["days"] {
                 let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

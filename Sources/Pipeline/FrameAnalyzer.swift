@@ -30,6 +30,10 @@ public enum ModelLocator {
 
     public static func resolve(_ explicit: String?) throws -> String {
         if let p = explicit {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue {
+                throw PipelineError("model \(p): is a directory (give NAME.json, NAME.safetensors or NAME)")
+            }
             guard let found = existing(p) else { throw PipelineError("model \(p): no such file") }
             return found
         }

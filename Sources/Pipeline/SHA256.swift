@@ -114,14 +114,13 @@ private final class ChunkReader {
     init(path: String) throws {
         self.path = path
         fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            buffer.deallocate()
-            throw PipelineError("cannot read \(path)")
-        }
+        // Every property is set by now, so a throw here still runs `deinit` (which frees the
+        // buffer once, and closes no descriptor).
+        guard fd >= 0 else { throw PipelineError("cannot read \(path): \(String(cString: strerror(errno)))") }
     }
 
     deinit {
-        close(fd)
+        if fd >= 0 { close(fd) }
         buffer.deallocate()
     }
 

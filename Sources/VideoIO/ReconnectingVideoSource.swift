@@ -38,6 +38,20 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
         self.reconnect = reconnect
         self.input = displayName(of: url)
         self.log = log
+        self.localFile = Self.regularOrMissingFile(url)
+    }
+
+    /// The URL names a local regular file, or a local path where nothing is: opening it again
+    /// cannot succeed where it failed once (a device or a pipe may come back; those are retried).
+    private let localFile: Bool
+
+    static func regularOrMissingFile(_ url: String) -> Bool {
+        var path = url
+        if path.hasPrefix("file:") { path.removeFirst(5) } else if path.contains("://") || path.hasPrefix("-") { return false }
+        if path.isEmpty { return true }
+        var st = stat()
+        guard stat(path, &st) == 0 else { return errno == ENOENT || errno == ENOTDIR }
+        return st.st_mode & S_IFMT == S_IFREG || st.st_mode & S_IFMT == S_IFDIR
     }
 
     /// Stops for good: interrupts any blocking call and any backoff wait. Safe from any thread.
@@ -59,8 +73,8 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
 
     /// The next sampled frame, reconnecting as often as needed; nil once stopped (or at the
     /// end of an input that turned out not to be live).
-    /// - Throws: `.invalidOption` errors at once (retrying cannot help), and the last error
-    ///   after `reconnect.maxAttempts` consecutive failures.
+    /// - Throws: `.invalidOption` errors and failures to open a local file at once (retrying
+    ///   cannot help), and the last error after `reconnect.maxAttempts` consecutive failures.
     public func nextFrame() throws -> VideoFrame? {
         while !isStopped {
             let source: VideoSource
@@ -79,6 +93,10 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
                 } catch let e as VideoError where e.kind == .invalidOption {
                     throw e
                 } catch {
+                    if localFile {   // a missing or unreadable file: report it, do not retry
+                        log("\(error); a local file, not retried")
+                        throw error
+                    }
                     if isStopped { return nil }
                     try failed(error)
                     continue

@@ -499,6 +499,11 @@ public final class VideoSource: @unchecked Sendable {
             throw VideoError(.corruptData, input: input,
                              message: "\(damagedPackets) damaged packet(s) skipped; last: \(lastDamage ?? "unknown")")
         }
+        // A recorded input that yields no picture at all (a cut-off image whose only packet the
+        // demuxer could not mark, a container with no samples) is damaged, not empty.
+        if !isLive && decodedFrames == 0 {
+            throw VideoError(.corruptData, input: input, message: "no picture could be decoded")
+        }
         return nil
     }
 

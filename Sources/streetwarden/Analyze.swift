@@ -72,10 +72,14 @@ struct Analyze: ParsableCommand {
                 let failed = results.filter { $0.status == .failed }.count
                 print("\(results.count) clip(s), \(total) new occurrence(s), \(failed) failed; database \(db)")
             }
-            if let f = results.first(where: { $0.status == .failed }) {
-                if json { FileHandle.standardError.write(Data("error: \(f.clip): \(f.error ?? "")\n".utf8)) }
-                throw ExitCode(1)
+            // Each failed clip also gets its one error line on stderr (stdout holds the results).
+            let failed = results.filter { $0.status == .failed }
+            for f in failed {
+                let message = f.error ?? "failed"
+                let line = message.contains(f.clip) ? message : "\(f.clip): \(message)"
+                FileHandle.standardError.write(Data("error: \(line)\n".utf8))
             }
+            if !failed.isEmpty { throw ExitCode(1) }
         }
     }
 }

@@ -39,14 +39,14 @@ struct BenchDecode: ParsableCommand {
     var decodeOnly = false
 
     func validate() throws {
-        guard threads >= 0 else { throw ValidationError("--threads must be ≥ 0") }
+        guard (0...256).contains(threads) else { throw ValidationError("--threads must be 0 (automatic) to 256") }
         if let d = duration, !(d > 0) { throw ValidationError("--duration must be > 0 seconds") }
-        guard parsedSize() != nil else { throw ValidationError("--size must look like 512x288") }
+        guard parsedSize() != nil else { throw ValidationError("--size must look like 512x288, each side 1 to 8192") }
     }
 
     private func parsedSize() -> (Int, Int)? {
         let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { return nil }
+        guard parts.count == 2, (1...8192).contains(parts[0]), (1...8192).contains(parts[1]) else { return nil }
         return (parts[0], parts[1])
     }
 

@@ -33,6 +33,7 @@ struct Watch: ParsableCommand {
             _ = glibcMallopt(-1, 128 * 1024)  // M_TRIM_THRESHOLD
             _ = glibcMallopt(-8, 2)           // M_ARENA_MAX
             #endif
+            if let p = metricsPort, !(1...65535).contains(p) { throw CLIError("--metrics-port \(p): must be a port number, 1 to 65535") }
             let cfg = try StreetWardenConfig.load(path: config)
             guard !cfg.cameras.isEmpty else { throw CLIError("config \(config): no cameras") }
             let modelPath = try ModelLocator.resolve(model)

@@ -171,6 +171,61 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("notes.mp4: failed: "), r.stdout)
         XCTAssertTrue(r.stdout.contains("missing.mp4: failed: cannot open"), r.stdout)
         XCTAssertFalse(r.stderr.contains("Fatal"))
+        let errors = r.stderr.split(separator: "\n")
+        XCTAssertEqual(errors.count, 2, "one error line per failed clip: \(r.stderr)")
+        XCTAssertTrue(errors.allSatisfy { $0.hasPrefix("error: ") }, r.stderr)
+        XCTAssertTrue(errors[0].contains("notes.mp4") && errors[1].contains("missing.mp4"), r.stderr)
         XCTAssertEqual(try CaseStore(path: db).cases().count, 1, "nothing stored lost")
+    }
+
+    /// A path that exists but cannot be opened (a socket: refused even to root) is an error
+    /// line, not a crash; so is a directory.
+    func testUnopenableClipIsAnErrorNotACrash() throws {
+        let sock = dir.appendingPathComponent("cam.sock").path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in sock.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
+        }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(bound, 0, "bind \(sock)")
+        let db = dir.appendingPathComponent("s.sqlite").path
+        let r = try CLI.run(["analyze", sock, "--db", db, "--model", model])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("error: cannot read \(sock): "), r.stderr)
+        let folder = dir.appendingPathComponent("clips.mp4")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let d = try CLI.run(["analyze", folder.path, "--db", db, "--model", model])
+        XCTAssertEqual(d.status, 1)
+        XCTAssertTrue(d.stderr.contains("is a directory"), d.stderr)
+    }
+
+    /// A clip cut short: what was analysed before the cut is stored, its open incident ends
+    /// there, and the summary counts it (the clip is still reported as failed).
+    func testTruncatedClipCountsWhatItStored() throws {
+        let clip = dir.appendingPathComponent("cut.mp4")
+        try Fixtures.clip(clip, seconds: 300, patches: [.init(color: "red", x: 140, y: 110, size: 40, ranges: [(0, 300)])],
+                          extra: ["-movflags", "+faststart"])
+        let whole = try Data(contentsOf: clip)
+        try whole.prefix(whole.count * 7 / 10).write(to: clip)
+        let db = dir.appendingPathComponent("t.sqlite").path
+        let r = try CLI.run(["analyze", clip.path, "--db", db, "--model", model, "--json"])
+        XCTAssertEqual(r.status, 1)
+        let summary = try XCTUnwrap((try json(r.stdout) as? [[String: Any]])?.first)
+        XCTAssertEqual(summary["status"] as? String, "failed")
+        XCTAssertEqual(summary["occurrences"] as? Int, 1, r.stdout)
+        XCTAssertEqual(summary["new_cases"] as? Int, 1, r.stdout)
+        XCTAssertGreaterThan(summary["samples"] as? Int ?? 0, 60)
+        let store = try CaseStore(path: db)
+        XCTAssertEqual(try store.events().count, 1)
+        let text = try CLI.run(["analyze", clip.path, "--db", db, "--model", model, "--force"])
+        XCTAssertTrue(text.stdout.contains("cut.mp4: failed (after "), text.stdout)
+        XCTAssertTrue(text.stdout.contains("0 occurrence(s) stored)") || text.stdout.contains("1 occurrence(s) stored)"), text.stdout)
     }
 }

@@ -43,6 +43,16 @@ final class LoaderTests: XCTestCase {
         XCTAssertThrowsError(try st.floats("zz")) { XCTAssertTrue("\($0)".contains("no tensor 'zz'")) }
     }
 
+    /// A NaN or infinite weight would make every score NaN (nothing ever detected): refused.
+    func testNonFiniteWeightsRejected() throws {
+        let st = try SafeTensors(bytes: safetensors(#"{"n":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"i":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#,
+                                                    data: [0, 0, 128, 63, 0, 0, 192, 127, 0, 0, 128, 255]), name: "w.safetensors")
+        XCTAssertThrowsError(try st.floats("n", for: "conv")) { e in
+            XCTAssertTrue("\(e)".contains("w.safetensors: tensor 'n' holds a non-finite value (nan at element 1) (layer 'conv')"), "\(e)")
+        }
+        XCTAssertThrowsError(try st.floats("i")) { XCTAssertTrue("\($0)".contains("-inf at element 0"), "\($0)") }
+    }
+
     /// Edits the ops_zoo graph and expects the loader to name the problem.
     func assertGraphRejected(_ needle: String, file: StaticString = #filePath, line: UInt = #line,
                              _ edit: (inout [String: Any]) -> Void) throws {

@@ -45,6 +45,10 @@ final class ConfigTests: XCTestCase {
             let msg = "\(e)"
             XCTAssertFalse(msg.contains("\n"), "one line: \(msg)", line: UInt(line))
             for f in fragments { XCTAssertTrue(msg.contains(f), "'\(f)' missing from: \(msg)", line: UInt(line)) }
+            // The camera (and zone) are named once, not repeated.
+            if let cam = msg.range(of: "camera '") {
+                XCTAssertNil(msg[cam.upperBound...].range(of: "camera '"), "context repeated: \(msg)", line: UInt(line))
+            }
         }
     }
 
@@ -74,6 +78,11 @@ final class ConfigTests: XCTestCase {
         expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n      - id: z\n", ["camera 'a', zone 'z'", "used twice"])
         expectError("cameras:\n  - url: x\n", ["camera #1", "missing 'id'"])
         expectError("cameras:\n  - id: a\n", ["camera 'a'", "missing 'url'"])
+        expectError("cameras:\n  - id: a\n    url: ''\n", ["camera 'a'", "url is empty"])
+        expectError("cameras:\n  - id: ../../up\n    url: x\n", ["camera '../../up'", "must not contain '/'"])
+        expectError("cameras:\n  - id: '..'\n    url: x\n", ["nor be '.' or '..'"])
+        expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        polygon: [[0,0,1],[1,0],[1,1]]\n",
+                    ["camera 'a', zone 'z'", "a polygon point is [x, y]"])
         expectError("camras: []\n", ["unknown key 'camras'"])
         expectError("cameras: [\n", ["not valid YAML"])
         expectError("cameras:\n  - id: a\n    url: x\n    sampling: sometimes\n", ["camera 'a'", "sampling must be"])

@@ -77,6 +77,17 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    /// A cut-off still image gives no picture under any policy: corrupt, never an empty success.
+    func testCutOffImageIsCorrupt() throws {
+        let png = try Fixtures.make("photo.png", ["-f", "lavfi", "-i", "testsrc2=size=640x360", "-frames:v", "1", "OUT"])
+        let path = try damaged("cut.png", from: png) { $0.removeLast($0.count - 5000) }
+        for policy in [SamplingPolicy.keyframes, .everyFrame] {
+            let r = drain(path, policy: policy)
+            assertNames(r.error, path, .corruptData)
+            XCTAssertEqual(r.frames, 0)
+        }
+    }
+
     func testCorruptedPacketsAreReportedAfterTheGoodFrames() throws {
         let ts = try Fixtures.clip("whole.ts", seconds: 4)
         let path = try damaged("scrambled.ts", from: ts) { b in

@@ -66,6 +66,24 @@ final class ReconnectingVideoSourceTests: XCTestCase {
         XCTAssertTrue(source.isStopped)
     }
 
+    /// A local file that cannot be opened (missing, or not a video) fails at once: waiting
+    /// and retrying cannot mend it. A network URL is retried (above).
+    func testLocalFileThatCannotOpenIsNotRetried() throws {
+        let garbage = try Fixtures.write([UInt8](repeating: 7, count: 4096), to: "garbage-cam.mp4")
+        for url in [Fixtures.path("no-such-camera.mp4"), garbage, "file:" + garbage] {
+            let log = Log()
+            let source = ReconnectingVideoSource(url: url, reconnect: ReconnectPolicy(initialDelay: 5, maxDelay: 5),
+                                                 log: { log.add($0) })
+            let began = Date()
+            XCTAssertThrowsError(try source.nextFrame(), url) { XCTAssertEqual(($0 as? VideoError)?.kind, .openFailed, "\($0)") }
+            XCTAssertLessThan(Date().timeIntervalSince(began), 4, "no backoff wait: \(url)")
+            XCTAssertEqual(log.all.count, 1, "\(log.all)")
+            XCTAssertTrue(log.all.first?.contains("not retried") ?? false, "\(log.all)")
+        }
+        XCTAssertFalse(ReconnectingVideoSource.regularOrMissingFile("rtsp://127.0.0.1/x"))
+        XCTAssertFalse(ReconnectingVideoSource.regularOrMissingFile("/dev/null"), "a device may come back")
+    }
+
     func testGivesUpAfterMaxAttemptsWithTheLastError() {
         let port = Fixtures.freePort()
         let log = Log()
