@@ -239,7 +239,7 @@ public struct StreetWardenConfig: Sendable {
             for (i, z) in try ctx(zs).sequence().enumerated() {
                 let zone = try parseZone(YAMLNode(node: z.node, context: "\(n.context), zone #\(i + 1)", file: n.file), camera: n.context)
                 guard !zones.contains(where: { $0.id == zone.id }) else {
-                    throw z.fail("\(n.context), zone '\(zone.id)': id used twice")
+                    throw z.named("\(n.context), zone '\(zone.id)'").fail("id used twice")
                 }
                 zones.append(zone)
             }
@@ -315,7 +315,7 @@ public struct StreetWardenConfig: Sendable {
                 let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
                 for s in try d.stringList("day") {
                     guard let i = names.firstIndex(of: s.lowercased().prefix(3).description) else {
-                        throw d.fail("\(n.context): unknown day '\(s)' (use mon…sun)")
+                        throw d.fail("unknown day '\(s)' (use mon…sun)")
                     }
                     days.insert(i + 1)
                 }

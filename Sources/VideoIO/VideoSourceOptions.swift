@@ -65,7 +65,7 @@ public struct VideoSourceOptions: Equatable, Sendable {
             guard let b = Int(value), b > 0 else { throw bad("buffer_size is a positive number of bytes") }
             bufferSize = b
         case "threads":
-            guard let n = Int(value), n >= 0 else { throw bad("threads is a whole number ≥ 0") }
+            guard let n = Int(value), (0...256).contains(n) else { throw bad("threads is a whole number from 0 (automatic) to 256") }
             threads = n
         case "format":
             format = value

@@ -3,6 +3,7 @@ import Foundation
 import Kernels
 import KernelsDispatch
 import NN
+import Pipeline
 
 /// `streetwarden bench infer`: forward-pass speed of a model on one input, warm-up then
 /// timed runs, min / median / max, with a header naming CPU, threads, ISA path and build.
@@ -11,10 +12,9 @@ struct BenchInfer: ParsableCommand {
         commandName: "infer",
         abstract: "Inference speed of a model (ms per frame, GFLOP/s).")
 
-    static let defaultModel = "models/streetwarden-v1"
     static let fallbackModel = "models/fastestdet-random"
 
-    @Option(help: "Model base path (NAME for NAME.json + NAME.safetensors). Default: \(defaultModel), else \(fallbackModel).")
+    @Option(help: "Model base path (NAME for NAME.json + NAME.safetensors). Default: as for analyze (models/streetwarden-v1.json or STREETWARDEN_MODEL), else \(fallbackModel).")
     var model: String?
 
     @Option(help: "Intra-op threads per frame.")
@@ -38,10 +38,14 @@ struct BenchInfer: ParsableCommand {
     func validate() throws {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be 1…256") }
         guard iterations >= 1, warmup >= 0 else { throw ValidationError("--iterations must be ≥ 1 and --warmup ≥ 0") }
+        guard kernels == "auto" || KernelPath(rawValue: kernels) != nil else {
+            throw ValidationError("--kernels \(kernels): use auto, \(KernelPath.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() throws {
-        let path = model ?? (FileManager.default.fileExists(atPath: Self.defaultModel + ".json") ? Self.defaultModel : Self.fallbackModel)
+        // The default model is found as `analyze` finds it (also from outside the checkout).
+        let path = model ?? (try? ModelLocator.resolve(nil)) ?? Self.fallbackModel
         let kernelSet: KernelSet
         do { kernelSet = try KernelSelection.kernels(named: kernels) } catch {
             FileHandle.standardError.write("streetwarden: --kernels \(kernels): \(error)\n".data(using: .utf8)!)

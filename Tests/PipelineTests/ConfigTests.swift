@@ -79,6 +79,8 @@ final class ConfigTests: XCTestCase {
         expectError("cameras:\n  - url: x\n", ["camera #1", "missing 'id'"])
         expectError("cameras:\n  - id: a\n", ["camera 'a'", "missing 'url'"])
         expectError("cameras:\n  - id: a\n    url: ''\n", ["camera 'a'", "url is empty"])
+        expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        active: {from: '08:00', to: '09:00', days: [mon, funday]}\n",
+                    ["camera 'a', zone 'z'", "unknown day 'funday'"])
         expectError("cameras:\n  - id: ../../up\n    url: x\n", ["camera '../../up'", "must not contain '/'"])
         expectError("cameras:\n  - id: '..'\n    url: x\n", ["nor be '.' or '..'"])
         expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        polygon: [[0,0,1],[1,0],[1,1]]\n",
