@@ -52,6 +52,8 @@ public final class VideoSource: @unchecked Sendable {
     private var nextSampleTime: Double?
     private var lastPts: Double?
     private var sawTimestamp = false
+    /// Packets of the video stream read, and how many of them the demuxer marked as keyframes.
+    private var videoPackets = 0, keyPackets = 0
     /// Keyframes policy on a seekable MP4/MOV file: the sample table lists every keyframe, so
     /// after each keyframe the demuxer jumps to the next one instead of reading (from disk,
     /// into packets) the pictures between, which the decoder would skip anyway. Turned off
@@ -326,6 +328,8 @@ public final class VideoSource: @unchecked Sendable {
             guard pkt.pointee.stream_index == streamIndex else { continue }
             notePosition(pkt.pointee)
             let isKey = (pkt.pointee.flags & sw_pkt_flag_key()) != 0
+            videoPackets += 1
+            if isKey { keyPackets += 1 }
             if let target = jumpTarget {
                 jumpTarget = nil
                 let dts = pkt.pointee.dts
@@ -502,6 +506,10 @@ public final class VideoSource: @unchecked Sendable {
         // A recorded input that yields no picture at all (a cut-off image whose only packet the
         // demuxer could not mark, a container with no samples) is damaged, not empty.
         if !isLive && decodedFrames == 0 {
+            if policy == .keyframes && !isStill && videoPackets > 0 && keyPackets == 0 {
+                throw VideoError(.corruptData, input: input,
+                                 message: "no keyframe in \(videoPackets) picture(s); sample it every frame instead")
+            }
             throw VideoError(.corruptData, input: input, message: "no picture could be decoded")
         }
         return nil
