@@ -368,6 +368,13 @@ public final class VideoSource: @unchecked Sendable {
             noteDamage(FFmpegLog.last ?? "decoder flagged a damaged frame")
             return nil
         }
+        // An image decoder may fill in a cut-off picture without flagging it (MJPEG logs
+        // "overread" and makes up the rest): for a still, an error logged while decoding it
+        // means the picture is not what the file was.
+        if isStill, let reason = FFmpegLog.last {
+            noteDamage(reason)
+            return nil
+        }
         if !FrameScaler.canRead(f) {
             let name = av_get_pix_fmt_name(AVPixelFormat(rawValue: f.pointee.format)).map { String(cString: $0) } ?? "unknown"
             pendingError = VideoError(.unsupportedCodec, input: input, message: "pixel format \(name) cannot be converted")

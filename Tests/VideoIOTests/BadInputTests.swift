@@ -80,11 +80,17 @@ final class BadInputTests: XCTestCase {
     /// A cut-off still image gives no picture under any policy: corrupt, never an empty success.
     func testCutOffImageIsCorrupt() throws {
         let png = try Fixtures.make("photo.png", ["-f", "lavfi", "-i", "testsrc2=size=640x360", "-frames:v", "1", "OUT"])
-        let path = try damaged("cut.png", from: png) { $0.removeLast($0.count - 5000) }
-        for policy in [SamplingPolicy.keyframes, .everyFrame] {
-            let r = drain(path, policy: policy)
-            assertNames(r.error, path, .corruptData)
-            XCTAssertEqual(r.frames, 0)
+        let jpg = try Fixtures.make("photo.jpg", ["-f", "lavfi", "-i", "testsrc2=size=640x360", "-frames:v", "1", "OUT"])
+        XCTAssertEqual(drain(jpg).frames, 1, "the whole picture decodes")
+        let cutPNG = try damaged("cut.png", from: png) { $0.removeLast($0.count - 5000) }
+        // MJPEG makes up a cut-off picture's missing part; only its log says so.
+        let cutJPG = try damaged("cut.jpg", from: jpg) { $0.removeLast($0.count / 2) }
+        for path in [cutPNG, cutJPG] {
+            for policy in [SamplingPolicy.keyframes, .everyFrame] {
+                let r = drain(path, policy: policy)
+                assertNames(r.error, path, .corruptData)
+                XCTAssertEqual(r.frames, 0)
+            }
         }
     }
 
