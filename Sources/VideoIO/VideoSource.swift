@@ -219,7 +219,7 @@ public final class VideoSource: @unchecked Sendable {
             base = Date(timeIntervalSince1970: Double(fmt.pointee.start_time_realtime) / 1_000_000)
         } else if live {
             base = nil
-        } else if scheme == "file", let attrs = try? FileManager.default.attributesOfItem(atPath: url),
+        } else if scheme == "file", let attrs = try? FileManager.default.attributesOfItem(atPath: url.hasPrefix("file:") ? String(url.dropFirst(5)) : url),
                   let modified = attrs[.modificationDate] as? Date {
             base = modified.addingTimeInterval(-(knownDuration ?? 0))
         } else {
@@ -569,7 +569,9 @@ public final class VideoSource: @unchecked Sendable {
             }
             inputFormat = f
         }
-        if scheme == "file" && !FileManager.default.fileExists(atPath: url) && !url.contains("%") {
+        // FFmpeg's file protocol takes a plain path or `file:PATH` (`file:///abs` included).
+        let localPath = url.hasPrefix("file:") ? String(url.dropFirst(5)) : url
+        if scheme == "file" && !FileManager.default.fileExists(atPath: localPath) && !url.contains("%") {
             throw VideoError(.openFailed, input: input, message: ffmpegErrorText(sw_averror(ENOENT)))
         }
         var ctx: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
@@ -589,7 +591,7 @@ public final class VideoSource: @unchecked Sendable {
                                  message: "not opened within \(seconds(Int64(options.openTimeout * 1_000_000))) (open timeout)")
             }
             var message = FFmpegLog.message(r)
-            if scheme == "file", let size = (try? FileManager.default.attributesOfItem(atPath: url))?[.size] as? Int, size == 0 {
+            if scheme == "file", let size = (try? FileManager.default.attributesOfItem(atPath: localPath))?[.size] as? Int, size == 0 {
                 message = "the file is empty (0 bytes)"
             }
             throw VideoError(.openFailed, input: input, message: message)

@@ -43,6 +43,16 @@ final class BadInputTests: XCTestCase {
         XCTAssertTrue(r.error?.message.contains("No such file") ?? false)
     }
 
+    /// `file:PATH` and `file:///PATH` name the same file as PATH (FFmpeg's file protocol); a
+    /// missing one is still "No such file".
+    func testFileURLs() throws {
+        let clip = try Fixtures.clip("plain.mp4", seconds: 2)
+        XCTAssertEqual(drain("file:" + clip).frames, 50)
+        XCTAssertEqual(drain("file://" + clip).frames, 50)
+        let missing = "file://" + Fixtures.path("gone.mp4")
+        assertNames(drain(missing).error, missing, .openFailed)
+    }
+
     func testZeroBytes() throws {
         let path = try Fixtures.write([], to: "empty.mp4")
         let r = drain(path)
