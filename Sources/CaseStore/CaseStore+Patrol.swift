@@ -6,8 +6,11 @@ import GRDB
 
 extension Schema {
     /// Migrations for moving cameras, registered after v1.
+    /// The migration that adds the patrol tables and columns.
+    static let patrolMigration = "v2-patrol-track-source-drives"
+
     static func registerPatrolMigrations(_ m: inout DatabaseMigrator) {
-        m.registerMigration("v2-patrol-track-source-drives") { db in
+        m.registerMigration(patrolMigration) { db in
             try db.execute(sql: """
             ALTER TABLE events ADD COLUMN track_source TEXT;
             ALTER TABLE events ADD COLUMN position_method TEXT
@@ -128,16 +131,20 @@ extension CaseStore {
         }
     }
 
+    /// Patrol facts of a case; nil when there is no such case or the file predates patrols.
     public func patrolInfo(caseID: Int64) throws -> PatrolInfo? {
-        try db.read { db in
+        guard hasPatrolSchema else { return nil }
+        return try reading("cannot read case patrol facts") { db in
             try Row.fetchOne(db, sql: "SELECT track_source, cleared_at FROM cases WHERE id = ?", arguments: [caseID]).map {
                 PatrolInfo(trackSource: $0["track_source"], positionMethod: nil, clearedAt: $0["cleared_at"])
             }
         }
     }
 
+    /// Patrol facts of an event; nil when there is no such event or the file predates patrols.
     public func patrolInfo(eventKey: String) throws -> PatrolInfo? {
-        try db.read { db in
+        guard hasPatrolSchema else { return nil }
+        return try reading("cannot read event patrol facts") { db in
             try Row.fetchOne(db, sql: "SELECT track_source, position_method FROM events WHERE key = ?", arguments: [eventKey]).map {
                 PatrolInfo(trackSource: $0["track_source"],
                            positionMethod: ($0["position_method"] as String?).flatMap(PositionMethod.init(rawValue:)), clearedAt: nil)
@@ -150,7 +157,7 @@ extension CaseStore {
     public func openCases(nearLatitude lat: Double, longitude lon: Double, radius: Double,
                           category: String? = nil) throws -> [CaseRecord] {
         let dLat = radius / 111_000, dLon = radius / (111_000 * max(cos(lat * .pi / 180), 0.01))
-        let ids: [(Int64, Double)] = try db.read { db in
+        let ids: [(Int64, Double)] = try reading("cannot read cases") { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, latitude, longitude FROM cases
                 WHERE latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?
@@ -181,9 +188,10 @@ extension CaseStore {
         }
     }
 
-    /// Every stored drive, oldest first.
+    /// Every stored drive, oldest first (none in a file that predates patrols).
     public func drives() throws -> [DriveRecord] {
-        try db.read { db in
+        guard hasPatrolSchema else { return [] }
+        return try reading("cannot read drives") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM drives ORDER BY started_at, id").map { r in
                 let raw = try JSONDecoder().decode([[[Double]]].self, from: Data((r["points"] as String).utf8))
                 let pieces = raw.map { $0.compactMap { $0.count == 3 ? DrivePoint(latitude: $0[0], longitude: $0[1], time: $0[2]) : nil } }

@@ -7,19 +7,38 @@ public struct CaseStoreError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
+/// How a command uses the store.
+public enum AccessMode: Sendable {
+    /// Reading only: the file must already hold a StreetWarden schema. It is opened read-only
+    /// (so a file the user may not write can still be listed), never created or migrated, and
+    /// read at the migration level it has: what an older level lacks reads as empty.
+    case read
+    /// Changing an existing store: the file must already hold a StreetWarden schema; an older
+    /// one is migrated. Never creates a store.
+    case update
+    /// Recording: a missing or empty file is created, an older schema is migrated. Another
+    /// application's database is refused before anything is written to it.
+    case create
+}
+
 /// The SQLite case store: sources, runs, events, evidence and cases. WAL mode, foreign keys on,
 /// migrations by id. Safe to use from many threads and many processes at once: writes are
 /// immediate transactions that wait (up to `busyTimeout`) instead of failing with "database is
 /// locked". Every write is one transaction, so a `kill -9` leaves the database consistent.
+/// Every SQLite error leaves the store as one line naming the file; a damaged file (SQLite's
+/// SQLITE_CORRUPT or SQLITE_NOTADB) says so.
 public final class CaseStore: @unchecked Sendable {
     let db: any DatabaseWriter
     /// Folder that evidence paths are relative to; nil for an in-memory store.
     public let folder: URL?
     /// The database file, or ":memory:".
     public let path: String
+    /// Whether the patrol tables and columns (migration v2) exist; false only when an older
+    /// file is opened for reading.
+    let hasPatrolSchema: Bool
 
-    /// Opens (creating if needed) the database file at `path` and migrates it.
-    public init(path: String, busyTimeout: TimeInterval = 60) throws {
+    /// Opens the database file at `path` for `mode`.
+    public init(path: String, mode: AccessMode = .create, busyTimeout: TimeInterval = 60) throws {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(busyTimeout)
@@ -27,24 +46,65 @@ public final class CaseStore: @unchecked Sendable {
         self.path = url.path
         self.folder = url.deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            db = try Self.openMigrated(path: url.path, configuration: config)
+            let applied: Set<String>
+            switch mode {
+            case .read:
+                (db, applied) = try Self.openReadOnly(path: url.path, named: path, configuration: config)
+            case .update:
+                db = try Self.openMigrated(path: url.path, named: path, mode: mode, configuration: config)
+                applied = Set(Schema.migrator.migrations)
+            case .create:
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                db = try Self.openMigrated(path: url.path, named: path, mode: mode, configuration: config)
+                applied = Set(Schema.migrator.migrations)
+            }
+            hasPatrolSchema = applied.contains(Schema.patrolMigration)
+        } catch let e as CaseStoreError {
+            throw e
         } catch let e as DatabaseError {
-            throw CaseStoreError("cannot open database \(path): \(e.message ?? e.description)")
+            throw Self.failure(e, path: path, context: "cannot open database \(path)")
         } catch {
             throw CaseStoreError("cannot open database \(path): \(error.localizedDescription)")
         }
     }
 
-    /// Opens the pool and migrates it. Processes that open a new file at the same moment race
-    /// to migrate it (GRDB checks and applies migrations in separate steps, and switching to WAL
-    /// takes a lock that the busy timeout does not cover): the loser's transaction rolls back
-    /// ("table … already exists", "database is locked"), so it waits briefly and tries again,
-    /// and then finds the migrations applied.
-    static func openMigrated(path: String, configuration: Configuration) throws -> DatabasePool {
+    /// Opens an existing file read-only and checks that it holds our schema; returns the
+    /// queue and the applied migrations. `name` is the path as the user gave it, for messages.
+    static func openReadOnly(path: String, named name: String, configuration: Configuration) throws -> (DatabaseQueue, Set<String>) {
+        guard FileManager.default.fileExists(atPath: path) else { throw CaseStoreError("no database at \(name)") }
+        var config = configuration
+        config.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            let applied = try queue.read { try Self.checkedMigrations($0, named: name, mode: .read) }
+            return (queue, applied)
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_READONLY || e.resultCode == .SQLITE_CANTOPEN {
+            // A WAL file opened read-only needs its -shm file, which SQLite creates beside it.
+            let folder = (path as NSString).deletingLastPathComponent
+            let hint = !FileManager.default.fileExists(atPath: path + "-shm") && access(folder, W_OK) != 0
+                ? " (\(name)-shm is missing and the folder is not writable)" : ""
+            throw CaseStoreError("cannot open database \(name) read-only: \(e.message ?? "SQLite error \(e.resultCode.rawValue)")\(hint)")
+        }
+    }
+
+    /// Opens the pool and migrates it, after checking (read-only) that an existing file is ours:
+    /// for `.create` an empty or missing file is fine too.
+    /// Processes that open a new file at the same moment race to migrate it (GRDB checks and
+    /// applies migrations in separate steps, and switching to WAL takes a lock that the busy
+    /// timeout does not cover): the loser's transaction rolls back ("table … already exists",
+    /// "database is locked"), so it waits briefly and tries again, and then finds the
+    /// migrations applied.
+    static func openMigrated(path: String, named name: String, mode: AccessMode, configuration: Configuration) throws -> DatabasePool {
+        if mode != .create && !FileManager.default.fileExists(atPath: path) { throw CaseStoreError("no database at \(name)") }
         var attempt = 0
         while true {
             do {
+                let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0
+                if size > 0 || mode != .create {
+                    var config = configuration
+                    config.readonly = true
+                    _ = try DatabaseQueue(path: path, configuration: config).read { try Self.checkedMigrations($0, named: name, mode: mode) }
+                }
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 try Schema.migrator.migrate(pool)
                 return pool
@@ -61,6 +121,33 @@ public final class CaseStore: @unchecked Sendable {
         return m.contains("already exists") || m.contains("duplicate column")
     }
 
+    /// The migrations applied to `db`, after checking that this binary may use it in `mode`:
+    /// a file without our schema is refused unless `mode` creates one, a file with another
+    /// application's tables always, and so is a file migrated by a newer StreetWarden.
+    static func checkedMigrations(_ db: Database, named name: String, mode: AccessMode) throws -> Set<String> {
+        let tables = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        let applied = tables.contains("grdb_migrations") ? try Schema.migrator.appliedIdentifiers(db) : []
+        guard applied.contains(Schema.migrator.migrations[0]) else {
+            if mode != .create { throw CaseStoreError("\(name) is not a StreetWarden database") }
+            if !tables.subtracting(["grdb_migrations"]).isEmpty { throw CaseStoreError("\(name) is another application's database") }
+            return applied
+        }
+        if let unknown = applied.subtracting(Schema.migrator.migrations).sorted().first {
+            throw CaseStoreError("database \(name) was written by a newer StreetWarden (unknown migration '\(unknown)')")
+        }
+        return applied
+    }
+
+    /// One line for a SQLite error on the file at `path`: "database … is damaged (…)" for a
+    /// corrupt file or one that is not SQLite, else `context` and SQLite's message.
+    static func failure(_ e: DatabaseError, path: String, context: String) -> CaseStoreError {
+        let reason = (e.message ?? "SQLite error \(e.resultCode.rawValue)").split(whereSeparator: \.isNewline).joined(separator: " ")
+        if e.resultCode == .SQLITE_CORRUPT || e.resultCode == .SQLITE_NOTADB {
+            return CaseStoreError("database \(path) is damaged (\(reason))")
+        }
+        return CaseStoreError("\(context): \(reason)")
+    }
+
     /// An in-memory store (tests, dry runs).
     public init(inMemory: Void = ()) throws {
         var config = Configuration()
@@ -70,21 +157,28 @@ public final class CaseStore: @unchecked Sendable {
         db = queue
         folder = nil
         path = ":memory:"
+        hasPatrolSchema = true
     }
 
     /// The journal mode in effect ("wal" for a file).
     public func journalMode() throws -> String {
-        try db.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") ?? "" }
+        try reading("cannot read the journal mode") { try String.fetchOne($0, sql: "PRAGMA journal_mode") ?? "" }
     }
 
     /// Ids of the applied migrations, in order.
     public func appliedMigrations() throws -> [String] {
-        try db.read { try Schema.migrator.appliedMigrations($0) }
+        try reading("cannot read the migrations") { try Schema.migrator.appliedMigrations($0) }
     }
 
+    /// Runs `body`, turning a SQLite error into one line: `what`, the file and SQLite's message.
     func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do { return try body() }
-        catch let e as DatabaseError { throw CaseStoreError("\(what) in \(path): \(e.message ?? e.description)") }
+        catch let e as DatabaseError { throw Self.failure(e, path: path, context: "\(what) in \(path)") }
+    }
+
+    /// A read whose SQLite errors become one line naming the file (see `wrap`).
+    func reading<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        try wrap(what) { try db.read(body) }
     }
 
     // MARK: Sources and runs
@@ -140,7 +234,7 @@ public final class CaseStore: @unchecked Sendable {
     }
 
     public func runs(sourceID: Int64? = nil) throws -> [RunRecord] {
-        try db.read { db in
+        try reading("cannot read runs") { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM runs \(sourceID == nil ? "" : "WHERE source_id = ?") ORDER BY id",
                                         arguments: sourceID.map { [$0] } ?? [])
             return rows.map { r in
@@ -153,7 +247,7 @@ public final class CaseStore: @unchecked Sendable {
 
     /// Whether a source already has a complete run (a re-run may skip it).
     public func hasCompleteRun(sourceKey: String) throws -> Bool {
-        try db.read { db in
+        try reading("cannot read runs") { db in
             try Bool.fetchOne(db, sql: """
                 SELECT EXISTS (SELECT 1 FROM runs JOIN sources ON sources.id = runs.source_id
                                WHERE sources.key = ? AND runs.status = 'complete')
@@ -165,7 +259,7 @@ public final class CaseStore: @unchecked Sendable {
 
     /// Whether an event with this key is already stored.
     public func eventExists(key: String) throws -> Bool {
-        try db.read { try Bool.fetchOne($0, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE key = ?)", arguments: [key]) ?? false }
+        try reading("cannot read events") { try Bool.fetchOne($0, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE key = ?)", arguments: [key]) ?? false }
     }
 
     /// Stores one occurrence with its evidence, linking it to an earlier case at the same place
@@ -284,6 +378,7 @@ public final class CaseStore: @unchecked Sendable {
         try wrap("cannot change case \(caseID)") {
             try db.write { db in
                 guard let cur = try String.fetchOne(db, sql: "SELECT status FROM cases WHERE id = ?", arguments: [caseID]) else {
+                    try checkCasesTable(db)
                     throw CaseStoreError("no case \(caseID) in \(path)")
                 }
                 let from = CaseStatus(rawValue: cur) ?? .new
@@ -303,7 +398,7 @@ public final class CaseStore: @unchecked Sendable {
 
     /// Cases, newest first by first sighting; filtered by status and category when given.
     public func cases(status: CaseStatus? = nil, category: String? = nil) throws -> [CaseRecord] {
-        try db.read { db in
+        try reading("cannot read cases") { db in
             var sql = """
                 SELECT cases.*, sources.uri AS source_uri, COALESCE(sources.camera_id, sources.uri) AS source_name
                 FROM cases JOIN sources ON sources.id = cases.source_id
@@ -317,12 +412,28 @@ public final class CaseStore: @unchecked Sendable {
         }
     }
 
+    /// The case with this id; nil when there is none, which is checked against damage first.
     public func caseRecord(id: Int64) throws -> CaseRecord? {
-        try db.read { db in
-            try Row.fetchOne(db, sql: """
+        try reading("cannot read case \(id)") { db in
+            guard let row = try Row.fetchOne(db, sql: """
                 SELECT cases.*, sources.uri AS source_uri, COALESCE(sources.camera_id, sources.uri) AS source_name
                 FROM cases JOIN sources ON sources.id = cases.source_id WHERE cases.id = ?
-                """, arguments: [id]).map { try Self.caseRecord(db, $0) }
+                """, arguments: [id]) else {
+                try checkCasesTable(db)
+                return nil
+            }
+            return try Self.caseRecord(db, row)
+        }
+    }
+
+    /// Throws "database … is damaged" when SQLite's quick check of the cases table finds a
+    /// problem: a damaged page can hide a row from a lookup by id without any error, so a
+    /// missing case is only reported as missing once its table is known to be sound.
+    func checkCasesTable(_ db: Database) throws {
+        let problems = try String.fetchAll(db, sql: "PRAGMA quick_check(cases)").filter { $0 != "ok" }
+            .flatMap { $0.split(whereSeparator: \.isNewline) }.filter { !$0.hasPrefix("***") }
+        if let first = problems.first {
+            throw CaseStoreError("database \(path) is damaged (\(first)\(problems.count > 1 ? ", and \(problems.count - 1) more problem(s)" : ""))")
         }
     }
 
@@ -348,7 +459,7 @@ public final class CaseStore: @unchecked Sendable {
 
     /// Occurrences of a case (or all events when nil), in order.
     public func events(caseID: Int64? = nil) throws -> [EventRecord] {
-        try db.read { db in
+        try reading("cannot read events") { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM events \(caseID == nil ? "" : "WHERE case_id = ?") ORDER BY id",
                                         arguments: caseID.map { [$0] } ?? [])
             return try rows.map { r in
@@ -367,22 +478,39 @@ public final class CaseStore: @unchecked Sendable {
 
     /// Status changes of a case, oldest first: (from, to, note, when).
     public func statusHistory(caseID: Int64) throws -> [(from: String, to: String, note: String?, at: Date)] {
-        try db.read { db in
+        try reading("cannot read status changes") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM case_status_changes WHERE case_id = ? ORDER BY id", arguments: [caseID])
                 .map { ($0["from_status"], $0["to_status"], $0["note"], $0["changed_at"]) }
         }
     }
 
+    /// The categories of the stored cases, sorted.
+    public func categories() throws -> [String] {
+        try reading("cannot read cases") { try String.fetchAll($0, sql: "SELECT DISTINCT category FROM cases ORDER BY category") }
+    }
+
+    /// The top-level names (relative to `folder`) under which evidence files are stored, sorted:
+    /// "evidence" always, and every other first path component of a stored evidence file.
+    public func evidenceFolders() throws -> [String] {
+        let stored = try reading("cannot read evidence") {
+            try String.fetchAll($0, sql: """
+                SELECT DISTINCT CASE WHEN instr(path, '/') > 0 THEN substr(path, 1, instr(path, '/') - 1) ELSE path END
+                FROM evidence
+                """)
+        }
+        return Set(stored.filter { !$0.isEmpty } + ["evidence"]).sorted()
+    }
+
     /// Sources known to the store: (id, key, uri, camera id).
     public func sources() throws -> [(id: Int64, key: String, uri: String, cameraID: String?)] {
-        try db.read { db in
+        try reading("cannot read sources") { db in
             try Row.fetchAll(db, sql: "SELECT id, key, uri, camera_id FROM sources ORDER BY id").map { ($0["id"], $0["key"], $0["uri"], $0["camera_id"]) }
         }
     }
 
     /// Runs SQLite's integrity and foreign-key checks; returns the problems found (empty when sound).
     public func check() throws -> [String] {
-        try db.read { db in
+        try reading("cannot check the database") { db in
             var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
             problems += try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { "foreign key: \($0)" }
             let orphanCases = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE occurrences != (SELECT COUNT(*) FROM events WHERE case_id = cases.id)") ?? 0

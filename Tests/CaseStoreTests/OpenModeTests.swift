@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import CaseStore
+
+/// Opening a file that is not (or not yet, or no longer) a store this binary may use: the
+/// error names the file, and the file is left as it was.
+final class OpenModeTests: XCTestCase {
+    /// A SQLite file of another application: one table, rollback journal.
+    func foreignDatabase(_ dir: URL) throws -> String {
+        let path = dir.appendingPathComponent("other.sqlite").path
+        let q = try DatabaseQueue(path: path)
+        try q.write { try $0.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('keep')") }
+        try q.close()
+        return path
+    }
+
+    func tables(_ path: String) throws -> [String] {
+        let q = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        defer { try? q.close() }
+        return try q.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
+    }
+
+    func assertError(_ body: @autoclosure () throws -> Any, _ text: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try body(), file: file, line: line) { e in
+            XCTAssertTrue("\(e)".contains(text), "'\(text)' in: \(e)", file: file, line: line)
+            XCTAssertFalse("\(e)".contains("\n"), "one line: \(e)", file: file, line: line)
+        }
+    }
+
+    func testReadingNeverCreatesOrMigrates() throws {
+        let dir = try temporaryFolder(self)
+        let empty = dir.appendingPathComponent("empty.sqlite").path
+        FileManager.default.createFile(atPath: empty, contents: nil)
+        assertError(try CaseStore(path: empty, mode: .read), "empty.sqlite is not a StreetWarden database")
+        assertError(try CaseStore(path: empty, mode: .update), "empty.sqlite is not a StreetWarden database")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int, 0)
+        let other = try foreignDatabase(dir)
+        assertError(try CaseStore(path: other, mode: .read), "other.sqlite is not a StreetWarden database")
+        XCTAssertEqual(try tables(other), ["notes"])
+        assertError(try CaseStore(path: dir.appendingPathComponent("none.sqlite").path, mode: .read), "no database at")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("none.sqlite").path))
+    }
+
+    func testRecordingRefusesAnotherApplicationsDatabase() throws {
+        let dir = try temporaryFolder(self)
+        let other = try foreignDatabase(dir)
+        let before = try Data(contentsOf: URL(fileURLWithPath: other))
+        assertError(try CaseStore(path: other), "other.sqlite is another application's database")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: other)), before, "not a byte changed (no tables, no WAL switch)")
+        // An empty file is a new store.
+        let empty = dir.appendingPathComponent("empty.sqlite").path
+        FileManager.default.createFile(atPath: empty, contents: nil)
+        XCTAssertEqual(try CaseStore(path: empty).appliedMigrations().count, 2)
+    }
+
+    func testNewerStoreIsRefusedInEveryMode() throws {
+        let dir = try temporaryFolder(self)
+        let path = dir.appendingPathComponent("db.sqlite").path
+        do {
+            let store = try CaseStore(path: path)
+            try store.db.write { try $0.execute(sql: "INSERT INTO grdb_migrations VALUES ('v9-future')") }
+        }
+        for mode in [AccessMode.read, .update, .create] {
+            assertError(try CaseStore(path: path, mode: mode),
+                        "database \(path) was written by a newer StreetWarden (unknown migration 'v9-future')")
+        }
+    }
+
+    /// A store at an older migration level is read as it is (what it lacks reads as empty) and
+    /// migrated only by a command that writes.
+    func testOlderStoreIsReadAsIsAndMigratedForWriting() throws {
+        let dir = try temporaryFolder(self)
+        let path = dir.appendingPathComponent("v1.sqlite").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try Schema.migrator.migrate(pool, upTo: "v1-sources-runs-cases-events-evidence")
+            try pool.close()
+        }
+        let reader = try CaseStore(path: path, mode: .read)
+        XCTAssertEqual(try reader.cases().count, 0)
+        XCTAssertEqual(try reader.drives().count, 0)
+        XCTAssertEqual(try reader.appliedMigrations(), ["v1-sources-runs-cases-events-evidence"])
+        XCTAssertEqual(try CaseStore(path: path, mode: .update).appliedMigrations().count, 2)
+    }
+
+    /// A page of the cases table overwritten: every read says the file is damaged, and a
+    /// case the damage hides is not reported as missing.
+    func testDamagedFileIsNamedNotMissing() throws {
+        let dir = try temporaryFolder(self)
+        let path = dir.appendingPathComponent("db.sqlite").path
+        do {
+            let store = try CaseStore(path: path)
+            let (s, r) = try sourceAndRun(store)
+            for i in 0..<6 {
+                try store.record(event("e\(i)", run: r, source: s, box: StoredBox(x1: 0.1 * Double(i), y1: 0, x2: 0.1 * Double(i) + 0.05, y2: 0.1)))
+            }
+            try store.db.writeWithoutTransaction { _ = try $0.checkpoint(.truncate) }
+        }
+        try overwriteCasesPage(path, from: 2048)
+        let store = try CaseStore(path: path, mode: .read)
+        assertError(try store.cases(), "database \(path) is damaged (")
+        assertError(try store.caseRecord(id: 3), "database \(path) is damaged (")
+        assertError(try CaseStore(path: path, mode: .update).setStatus(caseID: 3, to: .dispatched), "is damaged (")
+        try overwriteCasesPage(path, from: 0)
+        assertError(try CaseStore(path: path, mode: .read).cases(), "database \(path) is damaged (database disk image is malformed)")
+    }
+}
+
+/// Overwrites the cases table's root page of the store at `path` with bytes that are not a
+/// page, from `offset` to its end (a fixed seed, so the damage is the same every run).
+func overwriteCasesPage(_ path: String, from offset: Int) throws {
+    let (pageSize, root): (Int, Int) = try {
+        let q = try DatabaseQueue(path: path)
+        defer { try? q.close() }
+        return try q.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA page_size")!,
+             try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'cases'")!)
+        }
+    }()
+    var garbage = [UInt8](repeating: 0, count: pageSize - offset)
+    var x: UInt32 = 2_463_534_242
+    for i in garbage.indices { x ^= x << 13; x ^= x >> 17; x ^= x << 5; garbage[i] = UInt8(truncatingIfNeeded: x) }
+    let h = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+    try h.seek(toOffset: UInt64((root - 1) * pageSize + offset))
+    try h.write(contentsOf: garbage)
+    try h.close()
+}
