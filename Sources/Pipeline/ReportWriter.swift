@@ -10,11 +10,14 @@ public struct ReportWriter {
 
     static let colors = ["street_vending": "#e67e22", "garbage": "#16a085", "illegal_ad": "#8e44ad"]
 
-    /// Writes `<out>/index.html` and `<out>/evidence/…`; returns the page's path.
+    /// Writes `<out>/index.html` and `<out>/evidence/…`; returns the page's path. Refuses a
+    /// folder where the copies would land on the store's own evidence (`checkFolder`), and
+    /// never replaces a file with itself.
     @discardableResult
     public func write(to out: URL) throws -> URL {
         let fm = FileManager.default
-        try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        try checkFolder(out)
+        try OutputFile.makeFolder(out.path) { "cannot write the report to \(out.path): \($0)" }
         let cases = try store.cases()
         let events = try store.events()
         guard let root = store.folder else { throw PipelineError("report: the store has no folder") }
@@ -24,16 +27,40 @@ public struct ReportWriter {
             for f in c.evidence where !copied.contains(f.path) {
                 let src = root.appendingPathComponent(f.path), dst = out.appendingPathComponent(f.path)
                 guard fm.fileExists(atPath: src.path) else { continue }
-                try fm.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
-                if fm.fileExists(atPath: dst.path) { try fm.removeItem(at: dst) }
-                try fm.copyItem(at: src, to: dst)
+                if !OutputFile.sameFile(src.path, dst.path) {
+                    let folder = dst.deletingLastPathComponent().path
+                    try OutputFile.makeFolder(folder) { "cannot copy evidence to \(folder): \($0)" }
+                    do {
+                        if fm.fileExists(atPath: dst.path) { try fm.removeItem(at: dst) }
+                        try fm.copyItem(at: src, to: dst)
+                    } catch {
+                        throw PipelineError("cannot copy evidence \(src.path) to \(dst.path): \(OutputFile.reason(error))")
+                    }
+                }
                 copied.insert(f.path)
             }
         }
         let html = page(cases: cases, events: events, present: copied)
         let index = out.appendingPathComponent("index.html")
-        try Data(html.utf8).write(to: index, options: .atomic)
+        try OutputFile.write(Data(html.utf8), to: index.path)
         return index
+    }
+
+    /// Throws unless `out` may hold a report of this store: not the database's folder, and no
+    /// folder whose evidence folders resolve to the store's own (copying would replace the
+    /// originals with themselves). Paths are compared with symbolic links and `..` resolved.
+    func checkFolder(_ out: URL) throws {
+        guard let root = store.folder else { return }
+        let target = OutputFile.resolved(out.path)
+        if target == OutputFile.resolved(root.path) || OutputFile.sameFile(out.path, root.path) {
+            throw PipelineError("cannot write the report to \(out.path): it is the database's folder (\(root.path)), which holds the evidence")
+        }
+        for name in try store.evidenceFolders() {
+            let copies = out.appendingPathComponent(name).path, originals = root.appendingPathComponent(name).path
+            if OutputFile.resolved(copies) == OutputFile.resolved(originals) || OutputFile.sameFile(copies, originals) {
+                throw PipelineError("cannot write the report to \(out.path): its \(name) folder is the store's evidence folder \(originals)")
+            }
+        }
     }
 
     static func esc(_ s: String) -> String {

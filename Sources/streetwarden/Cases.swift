@@ -8,10 +8,14 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The SQLite case store (default: ./streetwarden.sqlite).")
     var db: String = "streetwarden.sqlite"
 
-    /// Opens an existing store; a missing file is an error (reading never creates one).
-    func openExisting() throws -> CaseStore {
-        guard FileManager.default.fileExists(atPath: db) else { throw CLIError("no database at \(db)") }
-        do { return try CaseStore(path: db) } catch { throw CLIError("\(error)") }
+    /// Opens an existing store read-only; reading never creates, migrates or changes one.
+    func openForReading() throws -> CaseStore {
+        do { return try CaseStore(path: db, mode: .read) } catch { throw CLIError("\(error)") }
+    }
+
+    /// Opens an existing store to change it (an older schema is migrated); never creates one.
+    func openForUpdate() throws -> CaseStore {
+        do { return try CaseStore(path: db, mode: .update) } catch { throw CLIError("\(error)") }
     }
 }
 
@@ -23,6 +27,15 @@ struct CLIError: Error, CustomStringConvertible {
 
 extension OutputFormat: ExpressibleByArgument {}
 extension CaseStatus: ExpressibleByArgument {}
+
+/// Formats of one case (`cases show`, `cases set-status`).
+enum DetailFormat: String, CaseIterable, ExpressibleByArgument {
+    case table, json
+    var output: OutputFormat { OutputFormat(rawValue: rawValue)! }
+}
+
+/// Formats of `cases export`.
+enum ExportFormat: String, CaseIterable, ExpressibleByArgument { case json, csv, geojson }
 
 struct Cases: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,8 +50,14 @@ struct Cases: ParsableCommand {
         @Option(help: "Only this category (street_vending, garbage, illegal_ad).") var category: String?
         func run() throws {
             try reportErrors {
-                let s = try store.openExisting()
-                print(CaseFormatter.render(try s.cases(status: status, category: category), as: format))
+                let s = try store.openForReading()
+                if let category {
+                    let known = Set(CategoryCode.defaults.keys).union(try s.categories()).sorted()
+                    guard known.contains(category) else {
+                        throw CLIError("--category \(category): unknown category (accepted: \(known.joined(separator: ", ")))")
+                    }
+                }
+                try printChecked(CaseFormatter.render(try s.cases(status: status, category: category), as: format))
             }
         }
     }
@@ -46,13 +65,13 @@ struct Cases: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one case with its occurrences, evidence and history.")
         @OptionGroup var store: StoreOptions
-        @Option(help: "table or json.") var format: OutputFormat = .table
+        @Option(help: "table or json.") var format: DetailFormat = .table
         @Argument(help: "Case id.") var id: Int64
         func run() throws {
             try reportErrors {
-                let s = try store.openExisting()
+                let s = try store.openForReading()
                 guard let c = try s.caseRecord(id: id) else { throw CLIError("no case \(id) in \(store.db)") }
-                print(CaseFormatter.detail(c, events: try s.events(caseID: id), history: try s.statusHistory(caseID: id), as: format))
+                try printChecked(CaseFormatter.detail(c, events: try s.events(caseID: id), history: try s.statusHistory(caseID: id), as: format.output))
             }
         }
     }
@@ -61,18 +80,21 @@ struct Cases: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "export", abstract: "Export all cases (JSON or CSV) to a file or standard output.")
         @OptionGroup var store: StoreOptions
         @Option(help: "json, csv or geojson (cases with coordinates as points, and each drive's route as lines).")
-        var format: OutputFormat = .json
-        @Option(help: "Output file (default: standard output).") var out: String?
+        var format: ExportFormat = .json
+        @Option(help: "Output file (default: standard output); never the database or its evidence.") var out: String?
         func run() throws {
             try reportErrors {
-                let s = try store.openExisting()
-                let text = format == .geojson ? try PatrolExports.geoJSON(store: s) + "\n"
-                    : CaseFormatter.render(try s.cases(), as: format == .table ? .json : format) + "\n"
+                let s = try store.openForReading()
+                if let out { try OutputFile.checkExport(out, store: s) }
+                let text = switch format {
+                case .geojson: try PatrolExports.geoJSON(store: s) + "\n"
+                case .json: CaseFormatter.render(try s.cases(), as: .json) + "\n"
+                case .csv: CaseFormatter.render(try s.cases(), as: .csv) + "\n"
+                }
                 if let out {
-                    do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) }
-                    catch { throw CLIError("cannot write \(out): \(error.localizedDescription)") }
+                    try OutputFile.write(Data(text.utf8), to: out)
                 } else {
-                    print(text, terminator: "")
+                    try printChecked(text, terminator: "")
                 }
             }
         }
@@ -83,23 +105,38 @@ struct Cases: ParsableCommand {
             commandName: "set-status",
             abstract: "Move a case along new → dispatched → resolved → closed, or to rejected (false alarm, kept for retraining).")
         @OptionGroup var store: StoreOptions
-        @Option(help: "table or json.") var format: OutputFormat = .table
+        @Option(help: "table or json.") var format: DetailFormat = .table
         @Argument(help: "Case id.") var id: Int64
         @Argument(help: "New status: dispatched, resolved, closed or rejected.") var status: CaseStatus
         @Option(help: "A note kept with the change.") var note: String?
         func run() throws {
             try reportErrors {
-                let s = try store.openExisting()
+                let s = try store.openForUpdate()
                 try s.setStatus(caseID: id, to: status, note: note)
-                if let c = try s.caseRecord(id: id) { print(CaseFormatter.render([c], as: format)) }
+                if let c = try s.caseRecord(id: id) { try printChecked(CaseFormatter.render([c], as: format.output)) }
             }
         }
     }
 }
 
-/// Runs `body`, turning any error into one line on standard error and exit status 1.
+/// Prints `text` and a newline to standard output; a failed write (a full disk, a closed pipe)
+/// is an error with the system's reason.
+func printChecked(_ text: String, terminator: String = "\n") throws {
+    if fputs(text + terminator, stdout) == EOF || ferror(stdout) != 0 {
+        throw CLIError("cannot write standard output: \(String(cString: strerror(errno)))")
+    }
+}
+
+/// Runs `body`, turning any error into one line on standard error and exit status 1. Output
+/// that could not be written (a full disk, a closed pipe) is such an error too.
 func reportErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch let e as ExitCode { throw e } catch {
+    do {
+        try body()
+        errno = 0
+        if fflush(stdout) != 0 || ferror(stdout) != 0 {
+            throw CLIError("cannot write standard output: \(String(cString: strerror(errno == 0 ? EIO : errno)))")
+        }
+    } catch let e as ExitCode { throw e } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         throw ExitCode(1)
     }

@@ -16,17 +16,21 @@ enum CLI {
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
+    /// Runs the binary with `args`; `stdout`, when given, receives its standard output instead
+    /// of the result (e.g. /dev/full), and `prefix` runs it through another command (setpriv).
     @discardableResult
-    static func run(_ args: [String], cwd: URL? = nil, env: [String: String] = [:]) throws -> Result {
+    static func run(_ args: [String], cwd: URL? = nil, env: [String: String] = [:], stdout: FileHandle? = nil,
+                    prefix: [String] = []) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
+        p.executableURL = URL(fileURLWithPath: prefix.first ?? binary)
+        p.arguments = prefix.isEmpty ? args : Array(prefix.dropFirst()) + [binary] + args
         if let cwd { p.currentDirectoryURL = cwd }
         var e = ProcessInfo.processInfo.environment
         for (k, v) in env { e[k] = v }
         p.environment = e
         let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
+        p.standardOutput = stdout ?? out; p.standardError = err
+        if stdout != nil { try out.fileHandleForWriting.close() }
         try p.run()
         // Read both pipes fully before waiting, so a large output cannot block the child.
         let errBox = DataBox()

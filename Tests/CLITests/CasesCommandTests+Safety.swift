@@ -1,0 +1,189 @@
+import CaseStore
+import Foundation
+import XCTest
+
+/// `cases` and `report` given outputs, databases and values they must refuse: one line naming
+/// the input, exit status 1, and nothing stored is lost.
+extension CasesCommandTests {
+    func assertOneLineError(_ r: CLI.Result, mentions: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertNotEqual(r.status, 0, file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "one line: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(mentions), "'\(mentions)' in: \(r.stderr)", file: file, line: line)
+    }
+
+    /// Every evidence file of the seeded store with its bytes.
+    func evidenceFiles(_ dir: URL) throws -> [String: Data] {
+        let root = dir.appendingPathComponent("evidence")
+        var files: [String: Data] = [:]
+        for case let rel as String in FileManager.default.enumerator(atPath: root.path)! where rel.hasSuffix(".jpg") {
+            files[rel] = try Data(contentsOf: root.appendingPathComponent(rel))
+        }
+        return files
+    }
+
+    func testExportNeverWritesOverTheDatabaseOrEvidence() throws {
+        let (dir, db) = try seededStore()
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let evidence = try evidenceFiles(dir)
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("link.json").path, withDestinationPath: db)
+        for out in ["cases.sqlite", "./sub/../cases.sqlite-wal", "link.json", "evidence/market-cam/g1-frame.jpg", "evidence/new.json"] {
+            let r = try CLI.run(["cases", "export", "--db", "cases.sqlite", "--out", out], cwd: dir)
+            assertOneLineError(r, mentions: "cannot write \(out): it is ")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: db)), before)
+        XCTAssertEqual(try evidenceFiles(dir), evidence)
+        XCTAssertEqual(try CLI.run(["cases", "export", "--db", "cases.sqlite", "--out", "cases.json"], cwd: dir).status, 0)
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasSuffix(".tmp") }, "no temporary file left")
+    }
+
+    func testReportRefusesTheDatabaseFolderAndKeepsEvidence() throws {
+        let (dir, _) = try seededStore()
+        let evidence = try evidenceFiles(dir)
+        let r = try CLI.run(["report", "--db", "cases.sqlite", "--out", "."], cwd: dir)
+        assertOneLineError(r, mentions: "it is the database's folder")
+        let other = dir.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: other.appendingPathComponent("evidence"), withDestinationURL: dir.appendingPathComponent("evidence"))
+        let linked = try CLI.run(["report", "--db", "cases.sqlite", "--out", "other"], cwd: dir)
+        assertOneLineError(linked, mentions: "its evidence folder is the store's evidence folder")
+        XCTAssertEqual(try evidenceFiles(dir), evidence, "no evidence file deleted")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("index.html").path))
+    }
+
+    func testNewerDatabaseIsRefused() throws {
+        let (dir, db) = try seededStore()
+        try sqlite(db, "INSERT INTO grdb_migrations VALUES ('v9-future')")
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        for args in [["cases", "list"], ["cases", "show", "1"], ["cases", "set-status", "1", "dispatched"], ["report", "--out", "r"]] {
+            let r = try CLI.run(args + ["--db", db], cwd: dir)
+            assertOneLineError(r, mentions: "database \(db) was written by a newer StreetWarden (unknown migration 'v9-future')")
+        }
+        let model = try Fixtures.colourProbeModel(in: dir)
+        let clip = dir.appendingPathComponent("grey.mp4")
+        try Fixtures.clip(clip, seconds: 1, patches: [])
+        let a = try CLI.run(["analyze", clip.path, "--model", model, "--db", db], cwd: dir)
+        assertOneLineError(a, mentions: "was written by a newer StreetWarden")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: db)), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("r").path))
+    }
+
+    func testReadingNeverCreatesASchema() throws {
+        let dir = try temporaryFolder(self)
+        let empty = dir.appendingPathComponent("empty.sqlite").path
+        FileManager.default.createFile(atPath: empty, contents: nil)
+        let other = dir.appendingPathComponent("other.sqlite").path
+        try sqlite(other, "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep')")
+        let before = try Data(contentsOf: URL(fileURLWithPath: other))
+        for db in [empty, other] {
+            for args in [["cases", "list"], ["cases", "export"], ["report", "--out", dir.appendingPathComponent("r").path],
+                         ["cases", "set-status", "1", "dispatched"]] {
+                assertOneLineError(try CLI.run(args + ["--db", db]), mentions: "\(db) is not a StreetWarden database")
+            }
+        }
+        let model = try Fixtures.colourProbeModel(in: dir)
+        let clip = dir.appendingPathComponent("grey.mp4")
+        try Fixtures.clip(clip, seconds: 1, patches: [])
+        assertOneLineError(try CLI.run(["analyze", clip.path, "--model", model, "--db", other]),
+                           mentions: "\(other) is another application's database")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: other)), before)
+    }
+
+    func testDamagedDatabaseIsNamed() throws {
+        let (dir, db) = try seededStore()
+        try sqlite(db, "PRAGMA wal_checkpoint(TRUNCATE)")
+        try overwriteCasesPage(db, from: 3000)
+        for args in [["cases", "show", "3"], ["cases", "set-status", "3", "dispatched"], ["cases", "list"], ["cases", "export"],
+                     ["report", "--out", "r"]] {
+            assertOneLineError(try CLI.run(args + ["--db", db], cwd: dir), mentions: "database \(db) is damaged (")
+        }
+    }
+
+    func testFailedWritesAreErrors() throws {
+        var st = stat()
+        guard stat("/dev/full", &st) == 0, st.st_mode & S_IFMT == S_IFCHR else { throw XCTSkip("/dev/full is not a device here") }
+        let (dir, db) = try seededStore()
+        // Through a link, so that a version writing atomically replaces the link, not /dev/full.
+        let full = dir.appendingPathComponent("full").path
+        try FileManager.default.createSymbolicLink(atPath: full, withDestinationPath: "/dev/full")
+        assertOneLineError(try CLI.run(["cases", "export", "--db", db, "--out", full]), mentions: "cannot write \(full): No space left on device")
+        for args in [["cases", "export"], ["cases", "list"], ["cases", "show", "1"], ["report", "--out", dir.appendingPathComponent("r").path]] {
+            let r = try CLI.run(args + ["--db", db], stdout: FileHandle(forWritingAtPath: "/dev/full")!)
+            assertOneLineError(r, mentions: "cannot write standard output: No space left on device")
+        }
+    }
+
+    func testOutputPathErrorsArePlain() throws {
+        let (dir, db) = try seededStore()
+        assertOneLineError(try CLI.run(["cases", "export", "--db", db, "--out", dir.path]), mentions: "cannot write \(dir.path): Is a directory")
+        let file = dir.appendingPathComponent("notes.txt")
+        try "x".write(to: file, atomically: true, encoding: .utf8)
+        assertOneLineError(try CLI.run(["report", "--db", db, "--out", file.path]), mentions: "\(file.path): is a file, not a folder")
+        assertOneLineError(try CLI.run(["report", "--db", db, "--out", file.appendingPathComponent("r").path]),
+                           mentions: "\(file.path) is a file, not a folder")
+        assertOneLineError(try CLI.run(["cases", "export", "--db", db, "--out", dir.appendingPathComponent("none/x.json").path]),
+                           mentions: "No such file or directory")
+    }
+
+    func testUnknownValuesAreRefused() throws {
+        let (_, db) = try seededStore()
+        assertOneLineError(try CLI.run(["cases", "list", "--db", db, "--category", "garbge"]),
+                           mentions: "--category garbge: unknown category (accepted: garbage, illegal_ad, street_vending)")
+        assertOneLineError(try CLI.run(["cases", "show", "1", "--db", db, "--format", "geojson"]), mentions: "'table' and 'json'")
+        assertOneLineError(try CLI.run(["cases", "export", "--db", db, "--format", "table"]), mentions: "'json', 'csv' or 'geojson'")
+    }
+
+    /// A store the user may read but not write (another user's file) lists, shows, exports and
+    /// reports; where SQLite cannot read it without writing beside it, the error says why.
+    func testReadOnlyDatabaseIsReadable() throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            throw XCTSkip("needs root and setpriv to run as another user")
+        }
+        let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        let (dir, db) = try seededStore()
+        try sqlite(db, "PRAGMA wal_checkpoint(TRUNCATE)")
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o1777], ofItemAtPath: dir.path)
+        for args in [["cases", "list"], ["cases", "show", "1"], ["cases", "export"], ["report", "--out", dir.appendingPathComponent("r").path]] {
+            let r = try CLI.run(args + ["--db", db], prefix: nobody)
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+        }
+        let denied = try CLI.run(["cases", "set-status", "1", "dispatched", "--db", db], prefix: nobody)
+        assertOneLineError(denied, mentions: "cannot open database \(db)")
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        assertOneLineError(try CLI.run(["cases", "list", "--db", db], prefix: nobody),
+                           mentions: "cannot open database \(db) read-only: attempt to write a readonly database (\(db)-shm is missing")
+    }
+}
+
+/// Runs SQL on `path` with the sqlite3 CLI (as another program would).
+func sqlite(_ path: String, _ sql: String) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    p.arguments = [path, sql]
+    p.standardOutput = FileHandle.nullDevice
+    try p.run(); p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 0, "sqlite3 \(sql)")
+}
+
+/// Overwrites the cases table's root page of the store at `path` with bytes that are not a
+/// page, from `offset` to its end (a fixed seed, so the damage is the same every run).
+func overwriteCasesPage(_ path: String, from offset: Int) throws {
+    let p = Process(), out = Pipe()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    p.arguments = [path, "SELECT (SELECT page_size FROM pragma_page_size), rootpage FROM sqlite_master WHERE name = 'cases'"]
+    p.standardOutput = out
+    try p.run()
+    let fields = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").compactMap { Int($0) }
+    p.waitUntilExit()
+    let (pageSize, root) = (fields[0], fields[1])
+    var garbage = [UInt8](repeating: 0, count: pageSize - offset)
+    var x: UInt32 = 2_463_534_242
+    for i in garbage.indices { x ^= x << 13; x ^= x >> 17; x ^= x << 5; garbage[i] = UInt8(truncatingIfNeeded: x) }
+    let h = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+    try h.seek(toOffset: UInt64((root - 1) * pageSize + offset))
+    try h.write(contentsOf: garbage)
+    try h.close()
+}
