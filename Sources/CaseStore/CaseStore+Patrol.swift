@@ -111,7 +111,7 @@ extension CaseStore {
         try wrap("cannot update the position of event \(eventKey)") {
             try db.write { db in
                 guard let row = try Row.fetchOne(db, sql: "SELECT id, case_id FROM events WHERE key = ?", arguments: [eventKey]) else { return }
-                let id: Int64 = row["id"], caseID: Int64 = row["case_id"]
+                let id: Int64 = try row.column("id"), caseID: Int64 = try row.column("case_id")
                 try db.execute(sql: "UPDATE events SET latitude = ?, longitude = ? WHERE id = ?", arguments: [latitude, longitude, id])
                 let first = try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM events WHERE case_id = ?", arguments: [caseID])
                 if first == id {
@@ -136,7 +136,7 @@ extension CaseStore {
         guard hasPatrolSchema else { return nil }
         return try reading("cannot read case patrol facts") { db in
             try Row.fetchOne(db, sql: "SELECT track_source, cleared_at FROM cases WHERE id = ?", arguments: [caseID]).map {
-                PatrolInfo(trackSource: $0["track_source"], positionMethod: nil, clearedAt: $0["cleared_at"])
+                try PatrolInfo(trackSource: $0.column("track_source"), positionMethod: nil, clearedAt: $0.column("cleared_at"))
             }
         }
     }
@@ -146,8 +146,8 @@ extension CaseStore {
         guard hasPatrolSchema else { return nil }
         return try reading("cannot read event patrol facts") { db in
             try Row.fetchOne(db, sql: "SELECT track_source, position_method FROM events WHERE key = ?", arguments: [eventKey]).map {
-                PatrolInfo(trackSource: $0["track_source"],
-                           positionMethod: ($0["position_method"] as String?).flatMap(PositionMethod.init(rawValue:)), clearedAt: nil)
+                try PatrolInfo(trackSource: $0.column("track_source"),
+                           positionMethod: ($0.column("position_method") as String?).flatMap(PositionMethod.init(rawValue:)), clearedAt: nil)
             }
         }
     }
@@ -164,8 +164,8 @@ extension CaseStore {
                   AND status NOT IN ('closed', 'rejected') \(category == nil ? "" : "AND category = ?")
                 """, arguments: StatementArguments([lat - dLat, lat + dLat, lon - dLon, lon + dLon] + (category.map { [$0] } ?? [])))
                 .compactMap { r -> (Int64, Double)? in
-                    let d = CaseStore.metres(lat, lon, r["latitude"], r["longitude"])
-                    return d <= radius ? (r["id"], d) : nil
+                    let d = try CaseStore.metres(lat, lon, r.column("latitude"), r.column("longitude"))
+                    return d <= radius ? (try r.column("id"), d) : nil
                 }
         }
         return try ids.sorted { $0.1 < $1.1 }.compactMap { try caseRecord(id: $0.0) }
@@ -193,10 +193,10 @@ extension CaseStore {
         guard hasPatrolSchema else { return [] }
         return try reading("cannot read drives") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM drives ORDER BY started_at, id").map { r in
-                let raw = try JSONDecoder().decode([[[Double]]].self, from: Data((r["points"] as String).utf8))
+                let raw = try JSONDecoder().decode([[[Double]]].self, from: Data((r.column("points") as String).utf8))
                 let pieces = raw.map { $0.compactMap { $0.count == 3 ? DrivePoint(latitude: $0[0], longitude: $0[1], time: $0[2]) : nil } }
-                return DriveRecord(id: r["id"], sourceID: r["source_id"], runID: r["run_id"], trackSource: r["track_source"],
-                                   startedAt: r["started_at"], endedAt: r["ended_at"], lengthMetres: r["length_m"], pieces: pieces)
+                return try DriveRecord(id: r.column("id"), sourceID: r.column("source_id"), runID: r.column("run_id"), trackSource: r.column("track_source"),
+                                   startedAt: r.column("started_at"), endedAt: r.column("ended_at"), lengthMetres: r.column("length_m"), pieces: pieces)
             }
         }
     }

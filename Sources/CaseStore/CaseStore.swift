@@ -171,9 +171,16 @@ public final class CaseStore: @unchecked Sendable {
     }
 
     /// Runs `body`, turning a SQLite error into one line: `what`, the file and SQLite's message.
+    /// A stored value that does not read as its column's type (a date that is not a date, text
+    /// where a number belongs) means the file was damaged or edited by hand: it says so.
     func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do { return try body() }
         catch let e as DatabaseError { throw Self.failure(e, path: path, context: "\(what) in \(path)") }
+        catch let e as RowDecodingError {
+            var reason = "\(e)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "a value does not read"
+            if let row = reason.range(of: ", row: [") { reason = String(reason[..<row.lowerBound]) }   // not the whole row
+            throw CaseStoreError("database \(path) is damaged (\(reason))")
+        }
     }
 
     /// A read whose SQLite errors become one line naming the file (see `wrap`).
@@ -237,10 +244,10 @@ public final class CaseStore: @unchecked Sendable {
         try reading("cannot read runs") { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM runs \(sourceID == nil ? "" : "WHERE source_id = ?") ORDER BY id",
                                         arguments: sourceID.map { [$0] } ?? [])
-            return rows.map { r in
-                RunRecord(id: r["id"], sourceID: r["source_id"], status: r["status"], startedAt: r["started_at"],
-                          finishedAt: r["finished_at"], frames: r["frames"], samples: r["samples"],
-                          mediaSeconds: r["media_seconds"], error: r["error"])
+            return try rows.map { r in
+                try RunRecord(id: r.column("id"), sourceID: r.column("source_id"), status: r.column("status"), startedAt: r.column("started_at"),
+                          finishedAt: r.column("finished_at"), frames: r.column("frames"), samples: r.column("samples"),
+                          mediaSeconds: r.column("media_seconds"), error: r.column("error"))
             }
         }
     }
@@ -270,7 +277,7 @@ public final class CaseStore: @unchecked Sendable {
         try wrap("cannot store event \(e.key)") {
             try db.write { db in
                 if let row = try Row.fetchOne(db, sql: "SELECT id, case_id FROM events WHERE key = ?", arguments: [e.key]) {
-                    return RecordResult(eventID: row["id"], caseID: row["case_id"], inserted: false, newCase: false)
+                    return try RecordResult(eventID: row.column("id"), caseID: row.column("case_id"), inserted: false, newCase: false)
                 }
                 let now = Date()
                 var caseID = try Self.linkedCase(db, e, link)
@@ -309,8 +316,8 @@ public final class CaseStore: @unchecked Sendable {
         try wrap("cannot update event \(key)") {
             try db.write { db in
                 guard let row = try Row.fetchOne(db, sql: "SELECT id, case_id, last_seen_pts FROM events WHERE key = ?", arguments: [key]) else { return }
-                let caseID: Int64 = row["case_id"]
-                if lastSeen.pts > row["last_seen_pts"] as Double {
+                let caseID: Int64 = try row.column("case_id")
+                if try lastSeen.pts > row.column("last_seen_pts") as Double {
                     try db.execute(sql: "UPDATE events SET last_seen_pts = ?, last_seen = ? WHERE key = ?",
                                    arguments: [lastSeen.pts, lastSeen.date, key])
                 }
@@ -332,20 +339,20 @@ public final class CaseStore: @unchecked Sendable {
         var best: (Int64, Double)?
         for r in rows {
             let score: Double
-            if let lat = e.latitude, let lon = e.longitude, let clat = r["latitude"] as Double?, let clon = r["longitude"] as Double? {
+            if let lat = e.latitude, let lon = e.longitude, let clat = try r.column("latitude") as Double?, let clon = try r.column("longitude") as Double? {
                 let d = Self.metres(lat, lon, clat, clon)
                 guard d <= link.radiusMetres else { continue }
                 score = 2 - d / max(link.radiusMetres, 1e-9) // any in-radius match beats an IoU match
             } else {
-                guard (r["site"] as String) == e.site else { continue }
-                let caseBox = StoredBox(x1: r["x1"], y1: r["y1"], x2: r["x2"], y2: r["y2"])
+                guard try (r.column("site") as String) == e.site else { continue }
+                let caseBox = try StoredBox(x1: r.column("x1"), y1: r.column("y1"), x2: r.column("x2"), y2: r.column("y2"))
                 var iou = e.box.iou(caseBox)
                 // Same place when each box's centre lies inside the other (a pile seen larger or smaller).
                 if e.box.containsCentre(of: caseBox) && caseBox.containsCentre(of: e.box) { iou = max(iou, link.minIoU) }
                 guard iou >= link.minIoU else { continue }
                 score = iou
             }
-            if best == nil || score > best!.1 { best = (r["id"], score) }
+            if best == nil || score > best!.1 { best = (try r.column("id"), score) }
         }
         return best?.0
     }
@@ -438,23 +445,23 @@ public final class CaseStore: @unchecked Sendable {
     }
 
     static func caseRecord(_ db: Database, _ r: Row) throws -> CaseRecord {
-        let id: Int64 = r["id"]
+        let id: Int64 = try r.column("id")
         let ev = try Row.fetchAll(db, sql: """
             SELECT evidence.* FROM evidence JOIN events ON events.id = evidence.event_id
             WHERE events.case_id = ? ORDER BY events.id, evidence.id
             """, arguments: [id]).map(evidenceFile)
-        return CaseRecord(id: id, category: r["category"], code: r["code"], codeName: r["code_name"],
-                          status: CaseStatus(rawValue: r["status"]) ?? .new, site: r["site"], sourceID: r["source_id"],
-                          source: r["source_name"], sourceURI: r["source_uri"], zoneID: r["zone_id"],
-                          box: StoredBox(x1: r["x1"], y1: r["y1"], x2: r["x2"], y2: r["y2"]),
-                          firstSeen: r["first_seen"], lastSeen: r["last_seen"], occurrences: r["occurrences"],
-                          address: r["address"], latitude: r["latitude"], longitude: r["longitude"], heading: r["heading"],
+        return try CaseRecord(id: id, category: r.column("category"), code: r.column("code"), codeName: r.column("code_name"),
+                          status: CaseStatus(rawValue: r.column("status")) ?? .new, site: r.column("site"), sourceID: r.column("source_id"),
+                          source: r.column("source_name"), sourceURI: r.column("source_uri"), zoneID: r.column("zone_id"),
+                          box: StoredBox(x1: r.column("x1"), y1: r.column("y1"), x2: r.column("x2"), y2: r.column("y2")),
+                          firstSeen: r.column("first_seen"), lastSeen: r.column("last_seen"), occurrences: r.column("occurrences"),
+                          address: r.column("address"), latitude: r.column("latitude"), longitude: r.column("longitude"), heading: r.column("heading"),
                           evidence: ev)
     }
 
-    static func evidenceFile(_ r: Row) -> EvidenceFile {
-        EvidenceFile(kind: EvidenceFile.Kind(rawValue: r["kind"]) ?? .frame, path: r["path"], sha256: r["sha256"],
-                     width: r["width"], height: r["height"], bytes: r["bytes"])
+    static func evidenceFile(_ r: Row) throws -> EvidenceFile {
+        try EvidenceFile(kind: EvidenceFile.Kind(rawValue: r.column("kind")) ?? .frame, path: r.column("path"), sha256: r.column("sha256"),
+                     width: r.column("width"), height: r.column("height"), bytes: r.column("bytes"))
     }
 
     /// Occurrences of a case (or all events when nil), in order.
@@ -463,15 +470,15 @@ public final class CaseStore: @unchecked Sendable {
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM events \(caseID == nil ? "" : "WHERE case_id = ?") ORDER BY id",
                                         arguments: caseID.map { [$0] } ?? [])
             return try rows.map { r in
-                let id: Int64 = r["id"]
+                let id: Int64 = try r.column("id")
                 let ev = try Row.fetchAll(db, sql: "SELECT * FROM evidence WHERE event_id = ? ORDER BY id", arguments: [id]).map(Self.evidenceFile)
-                return EventRecord(id: id, key: r["key"], caseID: r["case_id"], runID: r["run_id"], category: r["category"],
-                                   zoneID: r["zone_id"], score: r["score"],
-                                   box: StoredBox(x1: r["x1"], y1: r["y1"], x2: r["x2"], y2: r["y2"]),
-                                   firstSeen: Moment(pts: r["first_seen_pts"], date: r["first_seen"]),
-                                   violation: Moment(pts: r["violation_pts"], date: r["violation_at"]),
-                                   lastSeen: Moment(pts: r["last_seen_pts"], date: r["last_seen"]),
-                                   ended: r["ended"], latitude: r["latitude"], longitude: r["longitude"], evidence: ev)
+                return try EventRecord(id: id, key: r.column("key"), caseID: r.column("case_id"), runID: r.column("run_id"), category: r.column("category"),
+                                   zoneID: r.column("zone_id"), score: r.column("score"),
+                                   box: StoredBox(x1: r.column("x1"), y1: r.column("y1"), x2: r.column("x2"), y2: r.column("y2")),
+                                   firstSeen: Moment(pts: r.column("first_seen_pts"), date: r.column("first_seen")),
+                                   violation: Moment(pts: r.column("violation_pts"), date: r.column("violation_at")),
+                                   lastSeen: Moment(pts: r.column("last_seen_pts"), date: r.column("last_seen")),
+                                   ended: r.column("ended"), latitude: r.column("latitude"), longitude: r.column("longitude"), evidence: ev)
             }
         }
     }
@@ -480,7 +487,7 @@ public final class CaseStore: @unchecked Sendable {
     public func statusHistory(caseID: Int64) throws -> [(from: String, to: String, note: String?, at: Date)] {
         try reading("cannot read status changes") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM case_status_changes WHERE case_id = ? ORDER BY id", arguments: [caseID])
-                .map { ($0["from_status"], $0["to_status"], $0["note"], $0["changed_at"]) }
+                .map { try ($0.column("from_status"), $0.column("to_status"), $0.column("note"), $0.column("changed_at")) }
         }
     }
 
@@ -504,7 +511,7 @@ public final class CaseStore: @unchecked Sendable {
     /// Sources known to the store: (id, key, uri, camera id).
     public func sources() throws -> [(id: Int64, key: String, uri: String, cameraID: String?)] {
         try reading("cannot read sources") { db in
-            try Row.fetchAll(db, sql: "SELECT id, key, uri, camera_id FROM sources ORDER BY id").map { ($0["id"], $0["key"], $0["uri"], $0["camera_id"]) }
+            try Row.fetchAll(db, sql: "SELECT id, key, uri, camera_id FROM sources ORDER BY id").map { try ($0.column("id"), $0.column("key"), $0.column("uri"), $0.column("camera_id")) }
         }
     }
 
@@ -517,5 +524,13 @@ public final class CaseStore: @unchecked Sendable {
             if orphanCases > 0 { problems.append("\(orphanCases) case(s) with a stale occurrence count") }
             return problems
         }
+    }
+}
+
+extension Row {
+    /// The value of column `name`, throwing where a subscript would stop the process: a damaged
+    /// or hand-edited file becomes an error naming it (see `CaseStore.wrap`), never a crash.
+    func column<Value: DatabaseValueConvertible>(_ name: String) throws -> Value {
+        try decode(Value.self, forColumn: name)
     }
 }

@@ -105,6 +105,22 @@ final class OpenModeTests: XCTestCase {
         try overwriteCasesPage(path, from: 0)
         assertError(try CaseStore(path: path, mode: .read).cases(), "database \(path) is damaged (database disk image is malformed)")
     }
+
+    /// A value that does not read as its column's type (a file edited by hand, or damaged in a
+    /// way SQLite cannot see) is an error naming the file and the column, never a crash.
+    func testValueOfTheWrongTypeIsDamageNotACrash() throws {
+        let dir = try temporaryFolder(self)
+        let path = dir.appendingPathComponent("db.sqlite").path
+        let store = try CaseStore(path: path)
+        let (s, r) = try sourceAndRun(store)
+        try store.record(event("e0", run: r, source: s, box: StoredBox(x1: 0.1, y1: 0, x2: 0.2, y2: 0.1)))
+        try store.db.write { try $0.execute(sql: "UPDATE cases SET first_seen = 'not a date'; UPDATE events SET last_seen_pts = 'x'") }
+        let reader = try CaseStore(path: path, mode: .read)
+        assertError(try reader.cases(), "database \(path) is damaged (could not decode Date from database value \"not a date\" - column: \"first_seen\"")
+        assertError(try reader.events(), "column: \"last_seen_pts\"")
+        XCTAssertThrowsError(try reader.cases()) { XCTAssertFalse("\($0)".contains("row: ["), "not the whole row: \($0)") }
+        assertError(try store.updateEvent(key: "e0", lastSeen: Moment(pts: 9, date: Date()), ended: false), "is damaged (")
+    }
 }
 
 /// Overwrites the cases table's root page of the store at `path` with bytes that are not a
