@@ -45,6 +45,10 @@ public final class CaseStore: @unchecked Sendable {
         let url = URL(fileURLWithPath: path)
         self.path = url.path
         self.folder = url.deletingLastPathComponent()
+        var st = stat()
+        if stat(url.path, &st) == 0 && st.st_mode & S_IFMT != S_IFREG {   // SQLite would say "disk I/O error"
+            throw CaseStoreError("database \(path): \(st.st_mode & S_IFMT == S_IFDIR ? "is a directory" : "not a regular file"), not a database file")
+        }
         do {
             let applied: Set<String>
             switch mode {
@@ -97,6 +101,7 @@ public final class CaseStore: @unchecked Sendable {
     static func openMigrated(path: String, named name: String, mode: AccessMode, configuration: Configuration) throws -> DatabasePool {
         if mode != .create && !FileManager.default.fileExists(atPath: path) { throw CaseStoreError("no database at \(name)") }
         var attempt = 0
+        let started = Date()
         while true {
             do {
                 let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0
@@ -108,7 +113,9 @@ public final class CaseStore: @unchecked Sendable {
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 try Schema.migrator.migrate(pool)
                 return pool
-            } catch let e as DatabaseError where attempt < 40 && Self.isMigrationRace(e) {
+            } catch let e as DatabaseError where attempt < 40 && Self.isMigrationRace(e) && Date().timeIntervalSince(started) < 5 {
+                // (A race clears in milliseconds; a lock still held after the busy timeout has
+                // run out is another process's long transaction: reported, not waited out again.)
                 attempt += 1
                 usleep(UInt32(20_000 + 10_000 * min(attempt, 10)))
             }

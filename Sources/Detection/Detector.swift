@@ -49,6 +49,11 @@ public final class Detector: @unchecked Sendable {
         guard head.shape.count == 3, head.shape[0] == 5 + k else {
             throw ModelError("model '\(model.metadata.name)': head output \(head.shape) is not [5 + \(k), Gh, Gw]")
         }
+        // A NaN passes no threshold: weights that overflow (finite but huge) would otherwise
+        // make a model that runs and never finds anything.
+        if head.data.contains(where: { !$0.isFinite }) {
+            throw ModelError("model '\(model.metadata.name)': its output holds NaN or infinite values (damaged or out-of-range weights)")
+        }
         return Detector.decode(head, classes: classes, thresholds: thresholds, nmsIoU: nmsIoU,
                                maxPerClass: maxRegionsPerClass)
     }

@@ -44,12 +44,12 @@ public struct ClipSummary: Sendable {
         case .failed:
             // What was stored before the failure stays stored: say so.
             let kept = samples > 0 ? String(format: " (after %d samples, %d occurrence(s) stored)", samples, occurrences) : ""
-            return "\(clip): failed\(kept): \(error ?? "?")"
-        case .skipped: return "\(clip): already analyzed, skipped"
+            return "\(ErrorText.escaped(clip)): failed\(kept): \(error ?? "?")"
+        case .skipped: return "\(ErrorText.escaped(clip)): already analyzed, skipped"
         case .analyzed:
             let classes = byClass.keys.sorted().map { "\($0) \(byClass[$0]!)" }.joined(separator: ", ")
             return String(format: "%@: %.1f s of video in %.2f s (%.0fx), %d samples, %d occurrence(s)%@, %d new case(s)%@",
-                          clip, mediaSeconds, wallSeconds, speed, samples, occurrences,
+                          ErrorText.escaped(clip), mediaSeconds, wallSeconds, speed, samples, occurrences,
                           classes.isEmpty ? "" : " [\(classes)]", newCases,
                           alreadyStored > 0 ? ", \(alreadyStored) already stored" : "") + (gps.map { "; \($0.line)" } ?? "")
         }
@@ -95,7 +95,7 @@ public final class BatchRunner: @unchecked Sendable {
                         if analyzer == nil { analyzer = try self.makeAnalyzer() }
                         s = self.analyze(clip: clips[i], index: i, analyzer: analyzer!)
                     } catch {
-                        s = ClipSummary(clip: clips[i], status: .failed, error: "\(error)")
+                        s = ClipSummary(clip: clips[i], status: .failed, error: ErrorText.line(error))
                     }
                     work.put(i, s)
                     self.onClipDone?(i, s)
@@ -121,26 +121,28 @@ public final class BatchRunner: @unchecked Sendable {
             summary.byClass = r.countsByClass
         }
         do {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: clip, isDirectory: &isDir) else {
-                throw PipelineError("cannot open \(clip): no such file")
+            // A clip is a file: a path, or `file:PATH` as FFmpeg's file protocol takes it.
+            let path = clip.hasPrefix("file:") ? String(clip.dropFirst(5)) : clip
+            var st = stat()
+            guard stat(path, &st) == 0 else {   // the system's reason: missing, not allowed, a link loop
+                throw PipelineError("cannot open \(clip): \(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))")
             }
-            guard !isDir.boolValue else { throw PipelineError("cannot open \(clip): is a directory, not a clip") }
-            let sourceKey = "sha256:" + (try SHA256.fingerprint(fileAt: clip))
+            guard st.st_mode & S_IFMT != S_IFDIR else { throw PipelineError("cannot open \(clip): is a directory, not a clip") }
+            let sourceKey = "sha256:" + (try SHA256.fingerprint(fileAt: path))
             if !force, try store.hasCompleteRun(sourceKey: sourceKey) {
                 summary.status = .skipped
                 return summary
             }
-            let camera = config.camera(forClip: clip)
+            let camera = config.camera(forClip: path)
             summary.camera = camera?.id
             let cam = camera ?? config.defaults
             var options = cam.options
             if let start { options.start = start }
             options.live = false
-            let track = try TrackLoader.track(forClip: clip, explicit: gps, offset: gpsOffset, moving: cam.moving,
+            let track = try TrackLoader.track(forClip: path, explicit: gps, offset: gpsOffset, moving: cam.moving,
                                               timeZone: cam.rules.timeZone, clipStart: start)
             let source = try VideoSource(url: clip, options: options, policy: cam.sampling.videoPolicy)
-            let abs = URL(fileURLWithPath: clip).standardizedFileURL.path
+            let abs = URL(fileURLWithPath: path).standardizedFileURL.path
             let sourceID = try store.upsertSource(SourceInfo(key: sourceKey, kind: .file, uri: abs, cameraID: camera?.id,
                                                              name: camera?.name, address: cam.address,
                                                              latitude: cam.latitude, longitude: cam.longitude))
@@ -191,7 +193,7 @@ public final class BatchRunner: @unchecked Sendable {
                                 mediaSeconds: summary.mediaSeconds)
         } catch {
             summary.status = .failed
-            summary.error = "\(error)"
+            summary.error = ErrorText.line(error)
             // Pictures before the damage were analysed and their events stored: their open
             // incidents end where the clip stopped, and the summary counts them.
             if let r = recorder {
@@ -201,7 +203,7 @@ public final class BatchRunner: @unchecked Sendable {
             summary.wallSeconds = Date().timeIntervalSince(began)
             if let r = runID {
                 try? store.finishRun(id: r, status: "failed", frames: summary.frames, samples: summary.samples,
-                                     mediaSeconds: summary.mediaSeconds, error: "\(error)")
+                                     mediaSeconds: summary.mediaSeconds, error: ErrorText.line(error))
             }
         }
         return summary

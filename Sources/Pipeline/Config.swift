@@ -189,6 +189,9 @@ public struct StreetWardenConfig: Sendable {
                   !cam.id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
                 throw idNode.fail("id '\(cam.id)' must not contain '/', '\\' or control characters, nor be '.' or '..'")
             }
+            guard cam.id.utf8.count <= 200 else {   // a folder name holds at most 255 bytes
+                throw idNode.fail("id is \(cam.id.utf8.count) bytes long; at most 200 (a Chinese character takes 3)")
+            }
             n = YAMLNode(node: n.node, context: "camera '\(cam.id)'", file: n.file)
             guard let u = m["url"] else { throw n.fail("missing 'url'") }
             cam.url = try YAMLNode(node: u.node, context: n.context, file: n.file).string("url")

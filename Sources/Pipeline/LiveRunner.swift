@@ -40,7 +40,7 @@ public final class LiveRunner: @unchecked Sendable {
             pool = try AnalyzerPool(size: min(config.cameras.count, analyzers ?? ProcessInfo.processInfo.activeProcessorCount),
                                     make: makeAnalyzer)
         } catch {
-            return Dictionary(uniqueKeysWithValues: config.cameras.map { ($0.id, "\(error)") })
+            return Dictionary(uniqueKeysWithValues: config.cameras.map { ($0.id, ErrorText.line(error)) })
         }
         for cam in config.cameras {
             group.enter()
@@ -126,9 +126,10 @@ public final class LiveRunner: @unchecked Sendable {
             metrics.update(id) { $0.connected = false }
             return nil
         } catch {
-            log("camera \(cam.id): \(error)")
-            if let r = runID { try? store.finishRun(id: r, status: "failed", frames: frames, samples: samples, mediaSeconds: 0, error: "\(error)") }
-            return "\(error)"
+            let text = ErrorText.line(error)
+            log("camera \(cam.id): \(text)")
+            if let r = runID { try? store.finishRun(id: r, status: "failed", frames: frames, samples: samples, mediaSeconds: 0, error: text) }
+            return text
         }
     }
 }

@@ -46,8 +46,8 @@ public struct ReportWriter {
         return index
     }
 
-    /// Throws unless `out` may hold a report of this store: not the database's folder, and no
-    /// folder whose evidence folders resolve to the store's own (copying would replace the
+    /// Throws unless `out` may hold a report of this store: not the database's folder, nothing
+    /// inside the store's evidence folders, and no folder whose evidence folders resolve to the store's own (copying would replace the
     /// originals with themselves). Paths are compared with symbolic links and `..` resolved.
     func checkFolder(_ out: URL) throws {
         guard let root = store.folder else { return }
@@ -57,6 +57,10 @@ public struct ReportWriter {
         }
         for name in try store.evidenceFolders() {
             let copies = out.appendingPathComponent(name).path, originals = root.appendingPathComponent(name).path
+            let evidence = OutputFile.resolved(originals)
+            if target == evidence || target.hasPrefix(evidence + "/") {   // as `cases export` refuses
+                throw PipelineError("cannot write the report to \(out.path): it is inside the evidence folder \(originals)")
+            }
             if OutputFile.resolved(copies) == OutputFile.resolved(originals) || OutputFile.sameFile(copies, originals) {
                 throw PipelineError("cannot write the report to \(out.path): its \(name) folder is the store's evidence folder \(originals)")
             }

@@ -93,10 +93,7 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
                 } catch let e as VideoError where e.kind == .invalidOption {
                     throw e
                 } catch {
-                    if localFile {   // a missing or unreadable file: report it, do not retry
-                        log("\(error); a local file, not retried")
-                        throw error
-                    }
+                    if localFile { throw error }   // a missing or unreadable file: not retried (the caller reports it)
                     if isStopped { return nil }
                     try failed(error)
                     continue

@@ -220,7 +220,7 @@ public final class VideoSource: @unchecked Sendable {
         } else if live {
             base = nil
         } else if scheme == "file", let attrs = try? FileManager.default.attributesOfItem(atPath: url.hasPrefix("file:") ? String(url.dropFirst(5)) : url),
-                  let modified = attrs[.modificationDate] as? Date {
+                  let modified = attrs[.modificationDate] as? Date, VideoSourceOptions.plausibleDates.contains(modified) {
             base = modified.addingTimeInterval(-(knownDuration ?? 0))
         } else {
             base = Date()

@@ -73,7 +73,7 @@ public struct VideoSourceOptions: Equatable, Sendable {
             guard let b = Bool(value) else { throw bad("live is true or false") }
             live = b
         case "start":
-            guard let d = Self.parseDate(value) else { throw bad("start is an ISO 8601 time like 2024-05-01T08:00:00Z") }
+            guard let d = Self.parseDate(value) else { throw bad("start is an ISO 8601 time like 2024-05-01T08:00:00Z, from 1970 to 2999") }
             start = d
         default:
             extra[key] = value
@@ -82,6 +82,15 @@ public struct VideoSourceOptions: Equatable, Sendable {
 
     /// Parses `2024-05-01T08:00:00Z`, with optional fractional seconds and offset.
     public static func parseDate(_ text: String) -> Date? {
+        parseAnyDate(text).flatMap { plausibleDates.contains($0) ? $0 : nil }
+    }
+
+    /// Wall-clock times StreetWarden takes from a clip or a user: 1970 to the end of 2999. Outside
+    /// that, a time is a mistake (a clip's "1904-01-01" creation time when none was set, a typo
+    /// in `--start`) and, past 9999, one the case store could not read back.
+    public static let plausibleDates = Date(timeIntervalSince1970: 0)...Date(timeIntervalSince1970: 32_503_679_999)
+
+    private static func parseAnyDate(_ text: String) -> Date? {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = f.date(from: text) { return d }

@@ -33,7 +33,7 @@ struct Analyze: ParsableCommand {
             guard jobs >= 1 else { throw CLIError("--jobs must be at least 1") }
             var startDate: Date?
             if let s = start {
-                guard let d = VideoSourceOptions.parseDate(s) else { throw CLIError("--start \(s): not an ISO 8601 date-time") }
+                guard let d = VideoSourceOptions.parseDate(s) else { throw CLIError("--start \(s): not an ISO 8601 date-time from 1970 to 2999") }
                 startDate = d
             }
             let cfg = try config.map { try StreetWardenConfig.load(path: $0) } ?? StreetWardenConfig()
@@ -76,7 +76,8 @@ struct Analyze: ParsableCommand {
             let failed = results.filter { $0.status == .failed }
             for f in failed {
                 let message = f.error ?? "failed"
-                let line = message.contains(f.clip) ? message : "\(f.clip): \(message)"
+                let clip = ErrorText.escaped(f.clip)
+                let line = message.contains(clip) ? message : "\(clip): \(message)"
                 FileHandle.standardError.write(Data("error: \(line)\n".utf8))
             }
             if !failed.isEmpty { throw ExitCode(1) }

@@ -45,7 +45,13 @@ struct BenchInfer: ParsableCommand {
 
     func run() throws {
         // The default model is found as `analyze` finds it (also from outside the checkout).
-        let path = model ?? (try? ModelLocator.resolve(nil)) ?? Self.fallbackModel
+        let path: String
+        do {
+            path = try model.map { try ModelLocator.resolve($0) } ?? (try? ModelLocator.resolve(nil)) ?? Self.fallbackModel
+        } catch {
+            FileHandle.standardError.write("streetwarden: \(error)\n".data(using: .utf8)!)
+            throw ExitCode(1)
+        }
         let kernelSet: KernelSet
         do { kernelSet = try KernelSelection.kernels(named: kernels) } catch {
             FileHandle.standardError.write("streetwarden: --kernels \(kernels): \(error)\n".data(using: .utf8)!)

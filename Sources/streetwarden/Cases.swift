@@ -137,7 +137,7 @@ func reportErrors(_ body: () throws -> Void) throws {
             throw CLIError("cannot write standard output: \(String(cString: strerror(errno == 0 ? EIO : errno)))")
         }
     } catch let e as ExitCode { throw e } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(ErrorText.line(error))\n".utf8))
         throw ExitCode(1)
     }
 }

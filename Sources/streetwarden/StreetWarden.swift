@@ -32,5 +32,13 @@ struct StreetWarden: ParsableCommand {
             Foundation.exit(code.rawValue)
         }
         do { try command.run() } catch { exit(withError: error) }
+        // Every command's output, checked: a full disk or a closed pipe is an error, not a
+        // silent success (reportErrors checks the same for the commands that use it).
+        errno = 0
+        if fflush(stdout) != 0 || ferror(stdout) != 0 {
+            let reason = String(cString: strerror(errno == 0 ? EIO : errno))
+            FileHandle.standardError.write(Data("error: cannot write standard output: \(reason)\n".utf8))
+            Foundation.exit(1)
+        }
     }
 }

@@ -36,6 +36,16 @@ struct Watch: ParsableCommand {
             if let p = metricsPort, !(1...65535).contains(p) { throw CLIError("--metrics-port \(p): must be a port number, 1 to 65535") }
             let cfg = try StreetWardenConfig.load(path: config)
             guard !cfg.cameras.isEmpty else { throw CLIError("config \(config): no cameras") }
+            // A camera that is a local file must be there (a bare "42" in the config is a typo,
+            // not a stream to wait for); URLs with a scheme (rtsp:, udp:, pipe:, …) are not checked.
+            for cam in cfg.cameras {
+                let url = cam.url
+                let isPath = url.hasPrefix("file:") || url.range(of: "^[A-Za-z][A-Za-z0-9+.-]*:", options: .regularExpression) == nil
+                let path = url.hasPrefix("file:") ? String(url.dropFirst(5)) : url
+                if isPath && !path.contains("%") && !FileManager.default.fileExists(atPath: path) {
+                    throw CLIError("config \(config): camera '\(cam.id)': \(url): no such file")
+                }
+            }
             let modelPath = try ModelLocator.resolve(model)
             let makeAnalyzer = try AnalyzerFactory.checkedFactory(modelPath: modelPath)
             let store = try CaseStore(path: db)

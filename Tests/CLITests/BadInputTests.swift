@@ -56,6 +56,28 @@ final class BadInputTests: XCTestCase {
         assertOneLineError(missing, mentions: "none: no such file")
     }
 
+    /// A --start the store could not keep (year 99999) is refused before anything is stored.
+    func testImplausibleStartRejected() throws {
+        let dir = try temporaryFolder(self)
+        let db = dir.appendingPathComponent("x.sqlite").path
+        let r = try CLI.run(["analyze", "a.mp4", "--start", "99999-01-01T00:00:00Z", "--db", db])
+        assertOneLineError(r, mentions: "--start 99999-01-01T00:00:00Z: not an ISO 8601 date-time from 1970 to 2999")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: db), "no store created")
+    }
+
+    /// The evidence folder being a file: one line naming it with the system's reason, not
+    /// Foundation's error dump.
+    func testEvidenceFolderThatIsAFileIsOneLine() throws {
+        let dir = try temporaryFolder(self)
+        try Data("x".utf8).write(to: dir.appendingPathComponent("evidence"))
+        let clip = dir.appendingPathComponent("g.mp4")
+        try Fixtures.clip(clip, seconds: 150, patches: [.init(color: "red", x: 20, y: 120, size: 40, ranges: [(0, 150)])])
+        let model = try Fixtures.colourProbeModel(in: dir)
+        let r = try CLI.run(["analyze", clip.path, "--db", dir.appendingPathComponent("x.sqlite").path, "--model", model])
+        assertOneLineError(r, mentions: dir.appendingPathComponent("evidence").path)
+        XCTAssertFalse(r.stderr.contains("Error Domain"), r.stderr)
+    }
+
     func testNonNumericJobsRejected() throws {
         let r = try CLI.run(["analyze", "a.mp4", "--jobs", "0"])
         XCTAssertNotEqual(r.status, 0)

@@ -46,6 +46,8 @@ extension CasesCommandTests {
         try FileManager.default.createSymbolicLink(at: other.appendingPathComponent("evidence"), withDestinationURL: dir.appendingPathComponent("evidence"))
         let linked = try CLI.run(["report", "--db", "cases.sqlite", "--out", "other"], cwd: dir)
         assertOneLineError(linked, mentions: "its evidence folder is the store's evidence folder")
+        let inside = try CLI.run(["report", "--db", "cases.sqlite", "--out", "evidence/r"], cwd: dir)
+        assertOneLineError(inside, mentions: "it is inside the evidence folder")
         XCTAssertEqual(try evidenceFiles(dir), evidence, "no evidence file deleted")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("index.html").path))
     }

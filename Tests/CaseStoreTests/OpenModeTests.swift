@@ -40,6 +40,10 @@ final class OpenModeTests: XCTestCase {
         XCTAssertEqual(try tables(other), ["notes"])
         assertError(try CaseStore(path: dir.appendingPathComponent("none.sqlite").path, mode: .read), "no database at")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("none.sqlite").path))
+        for mode in [AccessMode.read, .update, .create] {
+            assertError(try CaseStore(path: dir.path, mode: mode), "database \(dir.path): is a directory, not a database file")
+            assertError(try CaseStore(path: "/dev/null", mode: mode), "database /dev/null: not a regular file")
+        }
     }
 
     func testRecordingRefusesAnotherApplicationsDatabase() throws {

@@ -74,5 +74,9 @@ final class DetectorTests: XCTestCase {
             XCTAssertTrue(r.box.x1 >= 0 && r.box.x2 <= 1 && r.box.x1 <= r.box.x2)
         }
         XCTAssertThrowsError(try detector.detect(planarRGB: [0, 1])) { XCTAssertTrue("\($0)".contains("needs 3×")) }
+        // A head holding NaN (weights that overflowed) is an error, not a frame with nothing in it.
+        var bad = head(cells: [])
+        bad[1, 0, 0] = .nan
+        XCTAssertThrowsError(try detector.decode(bad)) { XCTAssertTrue("\($0)".contains("NaN or infinite"), "\($0)") }
     }
 }
