@@ -78,6 +78,21 @@ final class BadInputTests: XCTestCase {
         XCTAssertFalse(r.stderr.contains("Error Domain"), r.stderr)
     }
 
+    /// `watch` with a camera that is a local file not there (or a bare "42"): one line naming
+    /// the config and the camera, at once, instead of retrying for ever.
+    func testWatchWithAMissingLocalCameraFailsAtStart() throws {
+        let dir = try temporaryFolder(self)
+        let cfg = dir.appendingPathComponent("cams.yaml")
+        try "cameras:\n  - id: gate\n    url: \(dir.path)/gone.mp4\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["watch", "--config", cfg.path, "--db", dir.appendingPathComponent("x.sqlite").path])
+        assertOneLineError(r, mentions: "config \(cfg.path): camera 'gate': \(dir.path)/gone.mp4: no such file")
+        let bare = dir.appendingPathComponent("bare.yaml")
+        try "42\n".write(to: bare, atomically: true, encoding: .utf8)
+        let b = try CLI.run(["watch", "--config", bare.path, "--db", dir.appendingPathComponent("x.sqlite").path])
+        assertOneLineError(b, mentions: "config \(bare.path): camera 'camera-1': 42: no such file")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.sqlite").path), "nothing created")
+    }
+
     func testNonNumericJobsRejected() throws {
         let r = try CLI.run(["analyze", "a.mp4", "--jobs", "0"])
         XCTAssertNotEqual(r.status, 0)
