@@ -128,6 +128,8 @@ public final class BatchRunner: @unchecked Sendable {
                 throw PipelineError("cannot open \(clip): \(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))")
             }
             guard st.st_mode & S_IFMT != S_IFDIR else { throw PipelineError("cannot open \(clip): is a directory, not a clip") }
+            // A recorded clip is a file: a pipe would block for ever, a device never end.
+            guard st.st_mode & S_IFMT == S_IFREG else { throw PipelineError("cannot open \(clip): not a regular file (a pipe or device); use watch for streams") }
             let sourceKey = "sha256:" + (try SHA256.fingerprint(fileAt: path))
             if !force, try store.hasCompleteRun(sourceKey: sourceKey) {
                 summary.status = .skipped

@@ -183,7 +183,7 @@ public struct StreetWardenConfig: Sendable {
         if !isDefaults {
             guard let idNode = m["id"] else { throw n.fail("missing 'id'") }
             cam.id = try idNode.string("id")
-            guard !cam.id.isEmpty else { throw idNode.fail("id is empty") }
+            guard !cam.id.trimmingCharacters(in: .whitespaces).isEmpty else { throw idNode.fail("id is empty") }
             // The id names the camera's evidence folder: one path component, nothing hidden.
             guard cam.id != ".", cam.id != "..", !cam.id.contains("/"), !cam.id.contains("\\"),
                   !cam.id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {

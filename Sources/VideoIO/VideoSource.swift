@@ -571,8 +571,9 @@ public final class VideoSource: @unchecked Sendable {
         }
         // FFmpeg's file protocol takes a plain path or `file:PATH` (`file:///abs` included).
         let localPath = url.hasPrefix("file:") ? String(url.dropFirst(5)) : url
-        if scheme == "file" && !FileManager.default.fileExists(atPath: localPath) && !url.contains("%") {
-            throw VideoError(.openFailed, input: input, message: ffmpegErrorText(sw_averror(ENOENT)))
+        var st = stat()
+        if scheme == "file" && !url.contains("%") && stat(localPath, &st) != 0 {   // missing, not allowed, a link loop
+            throw VideoError(.openFailed, input: input, message: ffmpegErrorText(sw_averror(errno)))
         }
         var ctx: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         guard ctx != nil else {

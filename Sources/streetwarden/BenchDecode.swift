@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import VideoIO
 
 /// `streetwarden bench decode INPUT`: decode + scale throughput of one input, one line (or one
@@ -67,7 +68,7 @@ struct BenchDecode: ParsableCommand {
                              mode.rawValue, threads, w, h))
             }
         } catch let e as VideoError {
-            FileHandle.standardError.write(Data(("error: \(e)\n").utf8))
+            FileHandle.standardError.write(Data(("error: \(ErrorText.line(e))\n").utf8))
             throw ExitCode(1)
         }
     }

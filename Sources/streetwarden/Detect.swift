@@ -41,7 +41,7 @@ struct Detect: ParsableCommand {
             let path = try ModelLocator.resolve(model)
             detector = try Detector(model: try Model.load(path: path))
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("error: \(ErrorText.line(error))\n".utf8))
             throw ExitCode(1)
         }
         var failed = 0
@@ -51,7 +51,7 @@ struct Detect: ParsableCommand {
                 try detect(input: input, with: detector)
             } catch {
                 failed += 1
-                let message = (error as? VideoError).map { "\($0)" } ?? "\(input): \(error)"
+                let message = ErrorText.line(error as? VideoError ?? PipelineError("\(input): \(ErrorText.line(error))"))
                 FileHandle.standardError.write(Data("error: \(message)\n".utf8))
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 
 @main
 struct StreetWarden: ParsableCommand {
@@ -25,15 +26,34 @@ struct StreetWarden: ParsableCommand {
             command = try parseAsRoot()
         } catch {
             let code = exitCode(for: error)
-            if code == .success { exit(withError: error) }  // --help, --version
+            if code == .success { printHelp(error) }
             let reason = message(for: error).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.hasPrefix("Help:") && !$0.isEmpty }.joined(separator: " ")
             FileHandle.standardError.write(Data("error: \(reason) (see --help)\n".utf8))
             Foundation.exit(code.rawValue)
         }
-        do { try command.run() } catch { exit(withError: error) }
-        // Every command's output, checked: a full disk or a closed pipe is an error, not a
-        // silent success (reportErrors checks the same for the commands that use it).
+        do { try command.run() } catch {
+            if exitCode(for: error) == .success { printHelp(error) }   // `help`, `--help` after a subcommand
+            exit(withError: error)
+        }
+        checkStandardOutput()
+    }
+
+    /// Writes the help that `error` (a help request) asks for and exits: 0, or 1 with one line
+    /// when standard output cannot take it.
+    static func printHelp(_ error: Error) -> Never {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data((fullMessage(for: error) + "\n").utf8))
+        } catch {
+            FileHandle.standardError.write(Data("error: cannot write standard output: \(ErrorText.line(error))\n".utf8))
+            Foundation.exit(1)
+        }
+        Foundation.exit(0)
+    }
+
+    /// Every command's output, checked: a full disk or a closed pipe is an error, not a silent
+    /// success (reportErrors checks the same for the commands that use it).
+    static func checkStandardOutput() {
         errno = 0
         if fflush(stdout) != 0 || ferror(stdout) != 0 {
             let reason = String(cString: strerror(errno == 0 ? EIO : errno))

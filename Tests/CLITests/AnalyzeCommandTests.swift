@@ -198,12 +198,26 @@ final class AnalyzeCommandTests: XCTestCase {
         let r = try CLI.run(["analyze", sock, "--db", db, "--model", model])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
-        XCTAssertTrue(r.stderr.hasPrefix("error: cannot read \(sock): "), r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("error: cannot open \(sock): not a regular file"), r.stderr)
         let folder = dir.appendingPathComponent("clips.mp4")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let d = try CLI.run(["analyze", folder.path, "--db", db, "--model", model])
         XCTAssertEqual(d.status, 1)
         XCTAssertTrue(d.stderr.contains("is a directory"), d.stderr)
+        // A pipe would block for ever: refused at once.
+        let fifo = dir.appendingPathComponent("feed.mp4").path
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        let f = try CLI.run(["analyze", fifo, "--db", db, "--model", model])
+        XCTAssertEqual(f.status, 1)
+        XCTAssertTrue(f.stderr.contains("not a regular file"), f.stderr)
+        // A link loop and a name with a newline: the system's reason, on one line.
+        let loop = dir.appendingPathComponent("loop.mp4").path
+        XCTAssertEqual(symlink(loop, loop), 0)
+        let l = try CLI.run(["detect", loop, "--model", model])
+        XCTAssertTrue(l.stderr.contains("\(loop): Too many levels of symbolic links"), l.stderr)
+        let odd = try CLI.run(["detect", dir.appendingPathComponent("bad\nname.mp4").path, "--model", model])
+        XCTAssertTrue(odd.stderr.contains("bad\\nname.mp4"), odd.stderr)
+        XCTAssertEqual(odd.stderr.split(separator: "\n").count, 2, "the error and the tally: \(odd.stderr)")
     }
 
     /// A clip cut short: what was analysed before the cut is stored, its open incident ends

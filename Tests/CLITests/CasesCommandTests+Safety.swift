@@ -113,6 +113,13 @@ extension CasesCommandTests {
             let r = try CLI.run(args + ["--db", db], stdout: FileHandle(forWritingAtPath: "/dev/full")!)
             assertOneLineError(r, mentions: "cannot write standard output: No space left on device")
         }
+        // Every command, help included, not only those of the store.
+        for args in [["--help"], ["analyze", "--help"], ["help", "cases"], ["bench", "infer", "--iterations", "1"]] {
+            let r = try CLI.run(args, stdout: FileHandle(forWritingAtPath: "/dev/full")!)
+            assertOneLineError(r, mentions: "cannot write standard output: No space left on device")
+        }
+        assertOneLineError(try CLI.run(["cases", "export", "--db", db, "--out", dir.appendingPathComponent("newdir").path + "/"]),
+                           mentions: "a folder path, not a file name")
     }
 
     func testOutputPathErrorsArePlain() throws {

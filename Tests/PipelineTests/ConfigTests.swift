@@ -83,6 +83,7 @@ final class ConfigTests: XCTestCase {
                     ["camera 'a', zone 'z'", "unknown day 'funday'"])
         expectError("cameras:\n  - id: ../../up\n    url: x\n", ["camera '../../up'", "must not contain '/'"])
         expectError("cameras:\n  - id: '..'\n    url: x\n", ["nor be '.' or '..'"])
+        expectError("cameras:\n  - id: '   '\n    url: x\n", ["id is empty"])
         expectError("cameras:\n  - id: \(String(repeating: "路", count: 67))\n    url: x\n", ["id is 201 bytes long; at most 200"])
         expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        polygon: [[0,0,1],[1,0],[1,1]]\n",
                     ["camera 'a', zone 'z'", "a polygon point is [x, y]"])

@@ -4,6 +4,27 @@ import XCTest
 import CSHA256
 
 final class SHA256Tests: XCTestCase {
+    /// A file that cannot be opened (a socket: refused even to root, with ENXIO) is an error
+    /// naming it; its reader frees its buffer once (it was freed twice: "double free" abort).
+    func testUnopenableFileIsAnError() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sw-sock-\(UUID().uuidString)").path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd); unlink(path) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
+        }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(bound, 0)
+        for _ in 0..<3 {
+            XCTAssertThrowsError(try SHA256.fingerprint(fileAt: path)) { XCTAssertEqual("\($0)", "cannot read \(path): No such device or address") }
+            XCTAssertThrowsError(try SHA256.hex(fileAt: path))
+        }
+    }
+
     func testKnownVectors() {
         XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
