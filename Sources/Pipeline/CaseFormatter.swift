@@ -86,6 +86,7 @@ public enum CaseFormatter {
 
     public static func table(_ header: [String], _ rows: [[String]]) -> String {
         var widths = header.map(width)
+        let rows = rows.map { $0.map(ErrorText.escaped) }   // no control character reaches the terminal
         for r in rows { for (i, f) in r.enumerated() { widths[i] = max(widths[i], width(f)) } }
         func line(_ r: [String]) -> String {
             r.enumerated().map { i, f in f + String(repeating: " ", count: widths[i] - width(f)) }
@@ -124,6 +125,7 @@ public enum CaseFormatter {
             for f in e.evidence { out.append("  \(f.kind.rawValue): \(f.path) sha256 \(f.sha256)") }
         }
         for h in history { out.append("status \(h.from) → \(h.to) at \(isoString(h.at))\(h.note.map { ": \($0)" } ?? "")") }
-        return out.joined(separator: "\n")
+        // Text for a terminal: stored text (a note, a name) cannot move the cursor or ring.
+        return out.map(ErrorText.escaped).joined(separator: "\n")
     }
 }

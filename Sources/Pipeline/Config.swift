@@ -108,7 +108,11 @@ public struct StreetWardenConfig: Sendable {
         if let l = m["link"] { config.link = try parseLink(l) }
         if let mt = m["metrics"] {
             let mm = try mt.mapping(allowed: ["port"])
-            if let p = mm["port"] { config.metricsPort = Int(try p.double("metrics port", in: 1...65535)) }
+            if let p = mm["port"] {
+                let v = try p.double("metrics port", in: 1...65535)
+                guard v == v.rounded() else { throw p.fail("metrics port must be a whole number, not \(v)") }
+                config.metricsPort = Int(v)
+            }
         }
         if let e = m["evidence"] {
             let em = try e.mapping(allowed: ["folder"])
@@ -116,6 +120,10 @@ public struct StreetWardenConfig: Sendable {
                 let folder = try f.string("evidence folder")
                 guard !folder.isEmpty, !folder.hasPrefix("/"), !folder.split(separator: "/").contains("..") else {
                     throw f.fail("evidence folder must be a relative path inside the database's folder")
+                }
+                guard !folder.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+                      !folder.split(separator: "/").contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0 == "." }) else {
+                    throw f.fail("evidence folder '\(ErrorText.escaped(folder))' must not hold control characters or blank or '.' parts")
                 }
                 config.evidenceFolder = folder
             }
@@ -183,7 +191,7 @@ public struct StreetWardenConfig: Sendable {
         if !isDefaults {
             guard let idNode = m["id"] else { throw n.fail("missing 'id'") }
             cam.id = try idNode.string("id")
-            guard !cam.id.trimmingCharacters(in: .whitespaces).isEmpty else { throw idNode.fail("id is empty") }
+            guard !cam.id.trimmingCharacters(in: .whitespaces).isEmpty, !idNode.isNull else { throw idNode.fail("id is empty") }
             // The id names the camera's evidence folder: one path component, nothing hidden.
             guard cam.id != ".", cam.id != "..", !cam.id.contains("/"), !cam.id.contains("\\"),
                   !cam.id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
@@ -299,6 +307,8 @@ public struct StreetWardenConfig: Sendable {
             pts.append(NormalizedPoint(x: x, y: y))
         }
         let poly = Polygon(pts)
+        // (Crossing edges first: a symmetric bow-tie also has no area, and this says why.)
+        guard poly.isSimple else { throw n.fail("polygon edges cross each other: list the points in order around the zone's border") }
         guard poly.isValid else { throw n.fail("polygon needs at least 3 points, normalized to 0…1, enclosing an area") }
         return poly
     }

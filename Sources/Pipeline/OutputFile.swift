@@ -12,7 +12,9 @@ public enum OutputFile {
     /// same folder, flushed and renamed over it, so a failed write leaves the old file or none;
     /// a device or pipe (`/dev/stdout`, a FIFO) is written in place.
     public static func write(_ data: Data, to path: String) throws {
-        if path.hasSuffix("/") { throw PipelineError("cannot write \(path): a folder path, not a file name") }
+        if path.hasSuffix("/") || path.hasSuffix("/.") || path.hasSuffix("/..") || path == "." || path == ".." {
+            throw PipelineError("cannot write \(path): a folder path, not a file name")
+        }
         let target = resolved(path)
         var st = stat()
         if stat(target, &st) == 0 {

@@ -26,7 +26,10 @@ public struct ReportWriter {
         for c in cases {
             for f in c.evidence where !copied.contains(f.path) {
                 let src = root.appendingPathComponent(f.path), dst = out.appendingPathComponent(f.path)
-                guard fm.fileExists(atPath: src.path) else { continue }
+                // Only a regular file is evidence (lstat: a link or a pipe put in its place is
+                // not copied, and the page shows that evidence as missing).
+                var st = stat()
+                guard lstat(src.path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
                 if !OutputFile.sameFile(src.path, dst.path) {
                     let folder = dst.deletingLastPathComponent().path
                     try OutputFile.makeFolder(folder) { "cannot copy evidence to \(folder): \($0)" }
@@ -146,7 +149,8 @@ public struct ReportWriter {
             h += "</div>\n"
             let thumbs = c.evidence.filter { $0.kind != .firstSeen && present.contains($0.path) }
             for f in thumbs.prefix(4) {
-                h += "<a href=\"\(esc(f.path))\"><img class=\"evidence\" src=\"\(esc(f.path))\" alt=\"\(f.kind.rawValue) of case \(c.id)\" title=\"sha256 \(f.sha256)\"></a>\n"
+                let url = esc(f.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? f.path)   // '#', '%', '?' in a folder name
+                h += "<a href=\"\(url)\"><img class=\"evidence\" src=\"\(url)\" alt=\"\(f.kind.rawValue) of case \(c.id)\" title=\"sha256 \(f.sha256)\"></a>\n"
             }
             h += "</div>\n"
         }

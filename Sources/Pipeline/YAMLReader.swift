@@ -23,6 +23,12 @@ struct YAMLNode {
 
     func child(_ n: Node, _ ctx: String? = nil) -> YAMLNode { YAMLNode(node: n, context: ctx ?? context, file: file) }
 
+    /// A plain (unquoted) YAML null: `null`, `Null`, `NULL`, `~` or nothing.
+    var isNull: Bool {
+        guard case .scalar(let s) = node, s.style == .plain else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(s.string)
+    }
+
     /// The mapping's entries, after checking every key is in `allowed`.
     func mapping(allowed: [String]) throws -> [String: YAMLNode] {
         guard case .mapping(let m) = node else { throw fail("expected a mapping with keys \(allowed.joined(separator: ", "))") }

@@ -96,4 +96,29 @@ public struct Polygon: Equatable, Sendable, Codable {
             && points.allSatisfy { $0.x >= 0 && $0.x <= 1 && $0.y >= 0 && $0.y <= 1 && $0.x.isFinite && $0.y.isFinite }
             && abs(doubledArea) > 1e-9
     }
+
+    /// Whether no two edges that do not share a vertex meet: a bow-tie or a star drawn with
+    /// crossing edges covers an area other than the one its points seem to outline.
+    public var isSimple: Bool {
+        let n = points.count
+        guard n > 3 else { return true }
+        func cross(_ o: NormalizedPoint, _ a: NormalizedPoint, _ b: NormalizedPoint) -> Double {
+            (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x)
+        }
+        func onSegment(_ p: NormalizedPoint, _ a: NormalizedPoint, _ b: NormalizedPoint) -> Bool {
+            min(a.x, b.x) <= p.x && p.x <= max(a.x, b.x) && min(a.y, b.y) <= p.y && p.y <= max(a.y, b.y)
+        }
+        func meet(_ a: NormalizedPoint, _ b: NormalizedPoint, _ c: NormalizedPoint, _ d: NormalizedPoint) -> Bool {
+            let d1 = cross(c, d, a), d2 = cross(c, d, b), d3 = cross(a, b, c), d4 = cross(a, b, d)
+            if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) { return true }
+            return (d1 == 0 && onSegment(a, c, d)) || (d2 == 0 && onSegment(b, c, d))
+                || (d3 == 0 && onSegment(c, a, b)) || (d4 == 0 && onSegment(d, a, b))
+        }
+        for i in 0..<(n - 2) {
+            for j in (i + 2)..<n where !(i == 0 && j == n - 1) {   // edges i and j share no vertex
+                if meet(points[i], points[(i + 1) % n], points[j], points[(j + 1) % n]) { return false }
+            }
+        }
+        return true
+    }
 }

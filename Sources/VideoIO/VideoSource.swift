@@ -575,6 +575,9 @@ public final class VideoSource: @unchecked Sendable {
         if scheme == "file" && !url.contains("%") && stat(localPath, &st) != 0 {   // missing, not allowed, a link loop
             throw VideoError(.openFailed, input: input, message: ffmpegErrorText(sw_averror(errno)))
         }
+        if scheme == "file" && st.st_mode & S_IFMT == S_IFIFO {   // opening would wait, uninterruptibly, for a writer
+            throw VideoError(.openFailed, input: input, message: "a named pipe; give its data as pipe:0 or a stream URL")
+        }
         var ctx: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         guard ctx != nil else {
             throw VideoError(.openFailed, input: input, message: "out of memory")
@@ -592,7 +595,7 @@ public final class VideoSource: @unchecked Sendable {
                                  message: "not opened within \(seconds(Int64(options.openTimeout * 1_000_000))) (open timeout)")
             }
             var message = FFmpegLog.message(r)
-            if scheme == "file", let size = (try? FileManager.default.attributesOfItem(atPath: localPath))?[.size] as? Int, size == 0 {
+            if scheme == "file", st.st_mode & S_IFMT == S_IFREG, st.st_size == 0 {
                 message = "the file is empty (0 bytes)"
             }
             throw VideoError(.openFailed, input: input, message: message)

@@ -49,7 +49,7 @@ struct BenchInfer: ParsableCommand {
         do {
             path = try model.map { try ModelLocator.resolve($0) } ?? (try? ModelLocator.resolve(nil)) ?? Self.fallbackModel
         } catch {
-            FileHandle.standardError.write("streetwarden: \(error)\n".data(using: .utf8)!)
+            FileHandle.standardError.write("streetwarden: \(ErrorText.line(error))\n".data(using: .utf8)!)
             throw ExitCode(1)
         }
         let kernelSet: KernelSet
@@ -59,7 +59,7 @@ struct BenchInfer: ParsableCommand {
         }
         let net: Model
         do { net = try Model.load(path: path, kernels: kernelSet.path, threads: threads) } catch {
-            FileHandle.standardError.write("streetwarden: \(error)\n".data(using: .utf8)!)
+            FileHandle.standardError.write("streetwarden: \(ErrorText.line(error))\n".data(using: .utf8)!)
             throw ExitCode(1)
         }
         let shape = net.metadata.inputShape

@@ -36,6 +36,23 @@ extension CasesCommandTests {
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasSuffix(".tmp") }, "no temporary file left")
     }
 
+    /// Stored text shown on a terminal (a status note) cannot carry control characters to it;
+    /// evidence that is no longer a regular file (a pipe put in its place) is left out of a
+    /// report, which does not wait on it.
+    func testTerminalTextAndOddEvidence() throws {
+        let (dir, db) = try seededStore()
+        XCTAssertEqual(try CLI.run(["cases", "set-status", "1", "dispatched", "--note", "to \u{1b}[31mred\u{7}", "--db", db]).status, 0)
+        let show = try CLI.run(["cases", "show", "1", "--db", db])
+        XCTAssertFalse(show.stdout.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x07 }, show.stdout)
+        XCTAssertTrue(show.stdout.contains("to \\u{1b}[31mred\\u{7}"), show.stdout)
+        let crop = dir.appendingPathComponent("evidence/market-cam/g1-crop.jpg").path
+        try FileManager.default.removeItem(atPath: crop)
+        XCTAssertEqual(mkfifo(crop, 0o644), 0)
+        let r = try CLI.run(["report", "--db", db, "--out", dir.appendingPathComponent("r").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("r/evidence/market-cam/g1-crop.jpg").path))
+    }
+
     func testReportRefusesTheDatabaseFolderAndKeepsEvidence() throws {
         let (dir, _) = try seededStore()
         let evidence = try evidenceFiles(dir)
@@ -118,8 +135,10 @@ extension CasesCommandTests {
             let r = try CLI.run(args, stdout: FileHandle(forWritingAtPath: "/dev/full")!)
             assertOneLineError(r, mentions: "cannot write standard output: No space left on device")
         }
-        assertOneLineError(try CLI.run(["cases", "export", "--db", db, "--out", dir.appendingPathComponent("newdir").path + "/"]),
-                           mentions: "a folder path, not a file name")
+        for tail in ["/", "/."] {
+            assertOneLineError(try CLI.run(["cases", "export", "--db", db, "--out", dir.appendingPathComponent("newdir").path + tail]),
+                               mentions: "a folder path, not a file name")
+        }
     }
 
     func testOutputPathErrorsArePlain() throws {

@@ -5,8 +5,8 @@ import XCTest
 /// `cases` and `report` against a real SQLite file written through the store.
 final class CasesCommandTests: XCTestCase {
     /// A store with a garbage case (two occurrences), an ad case and a vending case, with
-    /// small real JPEG files as evidence (made by the ffmpeg CLI).
-    func seededStore() throws -> (URL, String) {
+    /// small real JPEG files as evidence (made by the ffmpeg CLI) in `evidence/<folder>/`.
+    func seededStore(folder: String = "market-cam") throws -> (URL, String) {
         let dir = try temporaryFolder(self)
         let db = dir.appendingPathComponent("cases.sqlite").path
         let store = try CaseStore(path: db)
@@ -17,7 +17,7 @@ final class CasesCommandTests: XCTestCase {
         func ev(_ key: String, _ cat: String, _ box: StoredBox, _ start: Double) throws {
             var files: [EvidenceFile] = []
             for kind in [EvidenceFile.Kind.frame, .crop] {
-                let rel = "evidence/market-cam/\(key)-\(kind.rawValue).jpg"
+                let rel = "evidence/\(folder)/\(key)-\(kind.rawValue).jpg"
                 let path = dir.appendingPathComponent(rel)
                 try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
                 let p = Process()
@@ -113,15 +113,21 @@ final class CasesCommandTests: XCTestCase {
         XCTAssertEqual(text.split(separator: "\n").count, 4)
     }
 
-    /// The report opens offline in headless Chromium and shows the cases, timelines and images.
+    /// The report opens offline in headless Chromium and shows the cases, timelines and images,
+    /// also when the evidence folder's name holds characters a URL reserves (`#`, `%`, space).
     func testReportRendersInChromium() throws {
+        try renderInChromium(folder: "market-cam")
+        try renderInChromium(folder: "cam#1 路%41")
+    }
+
+    func renderInChromium(folder: String) throws {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        let (dir, db) = try seededStore()
+        let (dir, db) = try seededStore(folder: folder)
         let out = dir.appendingPathComponent("report")
         let r = try CLI.run(["report", "--db", db, "--out", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         let index = out.appendingPathComponent("index.html")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("evidence/market-cam/g1-crop.jpg").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("evidence/\(folder)/g1-crop.jpg").path))
         guard let chromium else { throw XCTSkip("chromium is not installed (make deps installs it)") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: chromium)
@@ -133,7 +139,7 @@ final class CasesCommandTests: XCTestCase {
         try p.run()
         let dom = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        XCTAssertTrue(dom.contains("data-images-loaded=\"8\""), "all 8 thumbnails load offline")
+        XCTAssertTrue(dom.contains("data-images-loaded=\"8\""), "all 8 thumbnails load offline (\(folder))")
         XCTAssertTrue(dom.contains("data-images-total=\"8\""))
         XCTAssertTrue(dom.contains("8 of 8 evidence images shown."))
         XCTAssertEqual(dom.components(separatedBy: "class=\"case\"").count - 1, 3)

@@ -87,6 +87,12 @@ final class ConfigTests: XCTestCase {
         expectError("cameras:\n  - id: \(String(repeating: "路", count: 67))\n    url: x\n", ["id is 201 bytes long; at most 200"])
         expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        polygon: [[0,0,1],[1,0],[1,1]]\n",
                     ["camera 'a', zone 'z'", "a polygon point is [x, y]"])
+        expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        polygon: [[0,0],[1,1],[1,0.5],[0,1]]\n",
+                    ["camera 'a', zone 'z'", "polygon edges cross each other"])
+        expectError("evidence: {folder: \"ev\\x1bx\"}\n", ["evidence folder 'ev\\u{1b}x' must not hold control characters"])
+        expectError("metrics: {port: 8080.5}\n", ["metrics port must be a whole number"])
+        expectError("cameras:\n  - id: null\n    url: x\n", ["id is empty"])
+        expectError("cameras:\n  - id: ~\n    url: x\n", ["id is empty"])
         expectError("camras: []\n", ["unknown key 'camras'"])
         expectError("cameras: [\n", ["not valid YAML"])
         expectError("cameras:\n  - id: a\n    url: x\n    sampling: sometimes\n", ["camera 'a'", "sampling must be"])

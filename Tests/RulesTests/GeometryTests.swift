@@ -36,4 +36,19 @@ final class GeometryTests: XCTestCase {
         XCTAssertFalse(Polygon([.init(x: 0, y: 0), .init(x: 0.5, y: 0.5), .init(x: 1, y: 1)]).isValid)
         XCTAssertFalse(Polygon([.init(x: 0, y: 0), .init(x: 1.5, y: 0), .init(x: 1, y: 1)]).isValid)
     }
+
+    func testSimplePolygons() {
+        func poly(_ p: [(Double, Double)]) -> Polygon { Polygon(p.map { NormalizedPoint(x: $0.0, y: $0.1) }) }
+        XCTAssertTrue(poly([(0, 0), (1, 0), (1, 1)]).isSimple)
+        XCTAssertTrue(poly([(0, 0), (1, 0), (1, 1), (0, 1)]).isSimple)
+        XCTAssertTrue(poly([(0, 0), (1, 0), (1, 1), (0.5, 0.4), (0, 1)]).isSimple, "concave")
+        XCTAssertFalse(poly([(0, 0), (1, 1), (1, 0.5), (0, 1)]).isSimple, "edges 0 and 2 cross")
+        XCTAssertFalse(poly([(0, 0), (1, 1), (1, 0), (0, 1)]).isSimple, "bow-tie")
+        let star = (0..<5).map { k -> (Double, Double) in
+            let a = Double(k * 2 % 5) * 2 * Double.pi / 5
+            return (0.5 + 0.4 * sin(a), 0.5 - 0.4 * cos(a))
+        }
+        XCTAssertFalse(poly(star).isSimple, "pentagram")
+        XCTAssertFalse(poly([(0, 0), (1, 0), (0.5, 0), (0.5, 1)]).isSimple, "a vertex on another edge")
+    }
 }

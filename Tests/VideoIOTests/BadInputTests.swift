@@ -53,6 +53,17 @@ final class BadInputTests: XCTestCase {
         assertNames(drain(missing).error, missing, .openFailed)
     }
 
+    /// A named pipe is refused at once: opening it would wait, beyond any timeout or stop(),
+    /// for a writer that may never come.
+    func testNamedPipeIsRefused() throws {
+        let path = Fixtures.path("feed-\(UUID().uuidString).ts")
+        XCTAssertEqual(mkfifo(path, 0o644), 0)
+        defer { unlink(path) }
+        let r = drain(path)
+        assertNames(r.error, path, .openFailed)
+        XCTAssertTrue(r.error?.message.contains("a named pipe") ?? false, "\(r.error!)")
+    }
+
     func testZeroBytes() throws {
         let path = try Fixtures.write([], to: "empty.mp4")
         let r = drain(path)
