@@ -78,6 +78,53 @@ public struct StreetWardenConfig: Sendable {
 
     // MARK: Loading
 
+    /// Throws when the evidence folder would take a name SQLite uses beside the database at
+    /// `database` (the file itself, its -journal, -wal or -shm): a folder there makes the store
+    /// unreadable.
+    public func checkEvidenceFolder(database: String) throws {
+        let name = URL(fileURLWithPath: database).lastPathComponent
+        guard let first = evidenceFolder.split(separator: "/").first.map(String.init),
+              [name, name + "-journal", name + "-wal", name + "-shm"].contains(first) else { return }
+        throw ConfigError("evidence folder '\(evidenceFolder)' would take the name of the database's own file \(first)")
+    }
+
+    /// The first line where `[`/`{` brackets (outside quotes) or block indentation go deeper
+    /// than `limit` levels, or nil. Indentation counts one level per 2 columns, and each `- `
+    /// that opens a nested list on the same line counts one more.
+    static func nestingTooDeep(_ text: String, limit: Int) -> Int? {
+        var depth = 0, line = 1
+        var quote: Character? = nil
+        var atLineStart = true, indent = 0, dashes = 0
+        var chars = text.makeIterator()
+        while let c = chars.next() {
+            if c == "\n" {
+                line += 1; atLineStart = true; indent = 0; dashes = 0
+                if quote == "'" || quote == "\"" { continue }   // a quoted scalar may span lines
+                continue
+            }
+            if let q = quote {
+                if c == "\\" && q == "\"" { _ = chars.next() } else if c == q { quote = nil }
+                continue
+            }
+            if atLineStart {
+                if c == " " { indent += 1; continue }
+                if c == "-" { dashes += 1; continue }
+                if c == "#" { atLineStart = false; continue }
+                atLineStart = false
+                if indent / 2 + dashes > limit { return line }
+            }
+            switch c {
+            case "\"", "'": quote = c
+            case "[", "{":
+                depth += 1
+                if depth > limit { return line }
+            case "]", "}": depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        return nil
+    }
+
     public static func load(path: String) throws -> StreetWardenConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError("config \(path): cannot read the file")
@@ -87,6 +134,11 @@ public struct StreetWardenConfig: Sendable {
     }
 
     public static func parse(_ text: String, file: String = "<config>") throws -> StreetWardenConfig {
+        // The YAML parser recurses once per level: a hostile file nested thousands deep would
+        // overflow the stack. No config needs more than a few levels.
+        if let line = nestingTooDeep(text, limit: 64) {
+            throw ConfigError("config \(file) (line \(line)): nested more than 64 levels deep")
+        }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
             throw ConfigError("config \(file): not valid YAML: \(String(describing: error).split(separator: "\n").joined(separator: " "))")
@@ -118,12 +170,13 @@ public struct StreetWardenConfig: Sendable {
             let em = try e.mapping(allowed: ["folder"])
             if let f = em["folder"] {
                 let folder = try f.string("evidence folder")
+                guard !f.isNull else { throw f.fail("evidence folder is empty") }
                 guard !folder.isEmpty, !folder.hasPrefix("/"), !folder.split(separator: "/").contains("..") else {
                     throw f.fail("evidence folder must be a relative path inside the database's folder")
                 }
-                guard !folder.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+                guard !folder.unicodeScalars.contains(where: { ErrorText.isInvisible($0) || $0 == "\\" }),
                       !folder.split(separator: "/").contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0 == "." }) else {
-                    throw f.fail("evidence folder '\(ErrorText.escaped(folder))' must not hold control characters or blank or '.' parts")
+                    throw f.fail("evidence folder '\(ErrorText.escaped(folder))' must not hold control characters, '\\', or blank or '.' parts")
                 }
                 config.evidenceFolder = folder
             }
@@ -194,7 +247,7 @@ public struct StreetWardenConfig: Sendable {
             guard !cam.id.trimmingCharacters(in: .whitespaces).isEmpty, !idNode.isNull else { throw idNode.fail("id is empty") }
             // The id names the camera's evidence folder: one path component, nothing hidden.
             guard cam.id != ".", cam.id != "..", !cam.id.contains("/"), !cam.id.contains("\\"),
-                  !cam.id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                  !cam.id.unicodeScalars.contains(where: ErrorText.isInvisible) else {
                 throw idNode.fail("id '\(cam.id)' must not contain '/', '\\' or control characters, nor be '.' or '..'")
             }
             guard cam.id.utf8.count <= 200 else {   // a folder name holds at most 255 bytes
@@ -304,8 +357,10 @@ public struct StreetWardenConfig: Sendable {
             guard xy.count == 2 else { throw p.fail("a polygon point is [x, y]") }
             let x = try YAMLNode(node: xy[0].node, context: n.context, file: n.file).double("x", in: 0...1)
             let y = try YAMLNode(node: xy[1].node, context: n.context, file: n.file).double("y", in: 0...1)
-            pts.append(NormalizedPoint(x: x, y: y))
+            let p = NormalizedPoint(x: x, y: y)
+            if pts.last != p { pts.append(p) }   // a point given twice in a row is one point
         }
+        if pts.count > 3, pts.first == pts.last { pts.removeLast() }   // a closed ring: its last point repeats the first
         let poly = Polygon(pts)
         // (Crossing edges first: a symmetric bow-tie also has no area, and this says why.)
         guard poly.isSimple else { throw n.fail("polygon edges cross each other: list the points in order around the zone's border") }

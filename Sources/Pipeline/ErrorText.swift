@@ -9,7 +9,8 @@ public enum ErrorText {
         escaped(plain(error))
     }
 
-    /// Control characters as `\n`, `\t`, `\u{…}`; everything else as it is.
+    /// Control characters as `\n`, `\t`, `\u{…}`, and so are the invisible characters that
+    /// move or reorder text (line separators, bidirectional overrides); everything else as it is.
     public static func escaped(_ text: String) -> String {
         var out = ""
         for s in text.unicodeScalars {
@@ -18,10 +19,19 @@ public enum ErrorText {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if s.properties.generalCategory == .control { out += "\\u{\(String(s.value, radix: 16))}" } else { out.unicodeScalars.append(s) }
+                if isInvisible(s) { out += "\\u{\(String(s.value, radix: 16))}" } else { out.unicodeScalars.append(s) }
             }
         }
         return out
+    }
+
+    /// A control character, a line or paragraph separator, or a format character (bidirectional
+    /// overrides, zero-width joiners): nothing a name or a note should hold.
+    public static func isInvisible(_ s: Unicode.Scalar) -> Bool {
+        switch s.properties.generalCategory {
+        case .control, .lineSeparator, .paragraphSeparator, .format: return true
+        default: return false
+        }
     }
 
     static func plain(_ error: Error) -> String {

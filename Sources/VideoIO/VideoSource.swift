@@ -96,7 +96,8 @@ public final class VideoSource: @unchecked Sendable {
         let h = Handles(stopFlag: stopFlag)
         let interrupt = h.interrupt
 
-        let scheme = url.range(of: "://").map { url[..<$0.lowerBound].lowercased() } ?? "file"
+        // `pipe:N` (FFmpeg's pipe protocol) has no "//"; anything else without "://" is a path.
+        let scheme = url.range(of: "://").map { url[..<$0.lowerBound].lowercased() } ?? (url.hasPrefix("pipe:") ? "pipe" : "file")
         let isRTSP = scheme == "rtsp" || scheme == "rtsps"
         let listening = (options.extra["rtsp_flags"] ?? "").contains("listen") || options.extra["listen"] != nil
         var leftovers: FFDictionary
@@ -158,6 +159,10 @@ public final class VideoSource: @unchecked Sendable {
         }
         guard let decoder else { throw fail(.unsupportedCodec, "no decoder") }
         let stream = fmt.pointee.streams[Int(index)]!
+        // A song's cover art is a "video" stream of one attached picture, not video.
+        if stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 {
+            throw fail(.noVideoStream, "the input has no video stream (only an attached picture, such as cover art)")
+        }
         for i in 0..<Int(fmt.pointee.nb_streams) where i != Int(index) {
             fmt.pointee.streams[i]!.pointee.discard = AVDISCARD_ALL
         }
@@ -575,8 +580,11 @@ public final class VideoSource: @unchecked Sendable {
         if scheme == "file" && !url.contains("%") && stat(localPath, &st) != 0 {   // missing, not allowed, a link loop
             throw VideoError(.openFailed, input: input, message: ffmpegErrorText(sw_averror(errno)))
         }
-        if scheme == "file" && st.st_mode & S_IFMT == S_IFIFO {   // opening would wait, uninterruptibly, for a writer
-            throw VideoError(.openFailed, input: input, message: "a named pipe; give its data as pipe:0 or a stream URL")
+        // Opening a named pipe waits, beyond any timeout or stop(), for a writer that may never
+        // come. A pipe this process already holds (its standard input) is read as it is.
+        let inherited = localPath == "/dev/stdin" || localPath.hasPrefix("/dev/fd/") || localPath.hasPrefix("/proc/self/fd/")
+        if scheme == "file" && st.st_mode & S_IFMT == S_IFIFO && !inherited {
+            throw VideoError(.openFailed, input: input, message: "a named pipe; feed it on standard input (pipe:0) or give a stream URL")
         }
         var ctx: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         guard ctx != nil else {

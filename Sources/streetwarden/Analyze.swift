@@ -45,6 +45,7 @@ struct Analyze: ParsableCommand {
                 do { _ = try TrackLoader.track(forClip: clips.first ?? "", explicit: gps, offset: gpsOffset, moving: nil, timeZone: .current) }
                 catch { throw CLIError("--gps \(error)") }
             }
+            try cfg.checkEvidenceFolder(database: db)
             let modelPath = try ModelLocator.resolve(model)
             let makeAnalyzer = try AnalyzerFactory.checkedFactory(modelPath: modelPath)
             let store = try CaseStore(path: db)

@@ -46,6 +46,7 @@ struct Watch: ParsableCommand {
                     throw CLIError("config \(config): camera '\(cam.id)': \(url): no such file")
                 }
             }
+            try cfg.checkEvidenceFolder(database: db)
             let modelPath = try ModelLocator.resolve(model)
             let makeAnalyzer = try AnalyzerFactory.checkedFactory(modelPath: modelPath)
             let store = try CaseStore(path: db)

@@ -93,6 +93,17 @@ final class BadInputTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.sqlite").path), "nothing created")
     }
 
+    /// An evidence folder named like the database's own files (its -journal) would make the
+    /// store unreadable: refused before anything is written.
+    func testEvidenceFolderCannotTakeTheDatabasesNames() throws {
+        let dir = try temporaryFolder(self)
+        let cfg = dir.appendingPathComponent("cams.yaml")
+        try "evidence: {folder: a.sqlite-journal}\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["analyze", "x.mp4", "--config", cfg.path, "--db", dir.appendingPathComponent("a.sqlite").path])
+        assertOneLineError(r, mentions: "evidence folder 'a.sqlite-journal' would take the name of the database's own file")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("a.sqlite").path))
+    }
+
     func testNonNumericJobsRejected() throws {
         let r = try CLI.run(["analyze", "a.mp4", "--jobs", "0"])
         XCTAssertNotEqual(r.status, 0)

@@ -34,6 +34,44 @@ final class BenchDecodeCommandTests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("frames in"), text.stdout)
     }
 
+    /// A stream on standard input (`pipe:0`, `/dev/stdin`) is read; a named pipe is refused at
+    /// once (opening it would wait for a writer beyond any timeout).
+    func testStandardInputAndNamedPipes() throws {
+        let dir = try temporaryFolder(self)
+        let ts = dir.appendingPathComponent("bench.ts").path   // a stream format: nothing to seek back to
+        let mux = Process()
+        mux.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        mux.arguments = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", try clip(dir), "-c", "copy", "-f", "mpegts", ts]
+        try mux.run()
+        mux.waitUntilExit()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: ts))
+        for name in ["pipe:0", "/dev/stdin"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.arguments = ["bench", "decode", name, "--json"]
+            let input = Pipe(), out = Pipe()
+            p.standardInput = input
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let writer = Thread {
+                try? input.fileHandleForWriting.write(contentsOf: bytes)
+                try? input.fileHandleForWriting.close()
+            }
+            writer.start()
+            let text = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0, name)
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: text) as? [String: Any], name)
+            XCTAssertEqual(object["frames"] as? Int, 50, "every frame of the 2 s clip from \(name)")
+        }
+        let fifo = dir.appendingPathComponent("feed.ts").path
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        let r = try CLI.run(["bench", "decode", fifo])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("\(fifo): a named pipe"), r.stderr)
+    }
+
     func testBadInputExitsNonZeroWithTheErrorOnStderr() throws {
         let dir = try temporaryFolder(self)
         let missing = dir.appendingPathComponent("missing.mp4").path

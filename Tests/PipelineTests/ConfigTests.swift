@@ -92,6 +92,10 @@ final class ConfigTests: XCTestCase {
         expectError("evidence: {folder: \"ev\\x1bx\"}\n", ["evidence folder 'ev\\u{1b}x' must not hold control characters"])
         expectError("metrics: {port: 8080.5}\n", ["metrics port must be a whole number"])
         expectError("cameras:\n  - id: null\n    url: x\n", ["id is empty"])
+        expectError("evidence: {folder: ~}\n", ["evidence folder is empty"])
+        expectError("evidence: {folder: \"a\\u2028b\"}\n", ["must not hold control characters"])
+        expectError("cameras:\n  - id: a\n    url: x\n    name: " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "\n",
+                    ["(line 4): nested more than 64 levels deep"])
         expectError("cameras:\n  - id: ~\n    url: x\n", ["id is empty"])
         expectError("camras: []\n", ["unknown key 'camras'"])
         expectError("cameras: [\n", ["not valid YAML"])
@@ -99,6 +103,13 @@ final class ConfigTests: XCTestCase {
         expectError("evidence: {folder: ../elsewhere}\n", ["evidence folder"])
         expectError("", ["empty"])
         expectError("cameras:\n  - id: a\n    url: x\n    options: {transport: pigeon}\n", ["camera 'a'", "transport"])
+    }
+
+    /// A zone written as a closed ring (last point = first), or with a point given twice in a
+    /// row, is the polygon it outlines.
+    func testClosedRingAndRepeatedPoints() throws {
+        let c = try StreetWardenConfig.parse("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        polygon: [[0,0],[1,0],[1,0],[1,1],[0,1],[0,0]]\n", file: "cams.yaml")
+        XCTAssertEqual(c.cameras[0].rules.zones[0].polygon.points.count, 4)
     }
 
     func testTilesKey() throws {

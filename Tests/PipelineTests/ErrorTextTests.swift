@@ -27,5 +27,6 @@ final class ErrorTextTests: XCTestCase {
         XCTAssertEqual(ErrorText.line(PipelineError("cannot open a\nb.mp4: no such file")), "cannot open a\\nb.mp4: no such file")
         XCTAssertEqual(ErrorText.escaped("tab\there\u{7}"), "tab\\there\\u{7}")
         XCTAssertEqual(ErrorText.escaped("人民路 12 号"), "人民路 12 号")
+        XCTAssertEqual(ErrorText.escaped("a\u{202E}b\u{2028}c"), "a\\u{202e}b\\u{2028}c", "bidi override, line separator")
     }
 }

@@ -76,6 +76,10 @@ final class BadInputTests: XCTestCase {
         assertNames(drain(text).error, text, .openFailed)
         let audio = try Fixtures.make("tone.wav", ["-f", "lavfi", "-i", "sine=frequency=440", "-t", "0.5", "OUT"])
         assertNames(drain(audio).error, audio, .noVideoStream)
+        // A song with cover art: its one picture is not video.
+        let song = try Fixtures.make("song.mp3", ["-f", "lavfi", "-i", "sine=d=2", "-f", "lavfi", "-i", "testsrc=size=64x64:d=1",
+                                                  "-map", "0", "-map", "1", "-c:v", "mjpeg", "-disposition:v", "attached_pic", "OUT"])
+        assertNames(drain(song).error, song, .noVideoStream)
     }
 
     func testTruncatedMP4WithIndexAtTheEndCannotOpen() throws {
