@@ -45,7 +45,9 @@ struct Analyze: ParsableCommand {
                 do { _ = try TrackLoader.track(forClip: clips.first ?? "", explicit: gps, offset: gpsOffset, moving: nil, timeZone: .current) }
                 catch { throw CLIError("--gps \(error)") }
             }
-            try cfg.checkEvidenceFolder(database: db)
+            do { try cfg.checkEvidenceFolder(database: db) } catch {
+                throw CLIError(config.map { "config \($0): \(error)" } ?? "\(error) (--db \(db))")
+            }
             let modelPath = try ModelLocator.resolve(model)
             let makeAnalyzer = try AnalyzerFactory.checkedFactory(modelPath: modelPath)
             let store = try CaseStore(path: db)

@@ -46,7 +46,7 @@ struct Watch: ParsableCommand {
                     throw CLIError("config \(config): camera '\(cam.id)': \(url): no such file")
                 }
             }
-            try cfg.checkEvidenceFolder(database: db)
+            do { try cfg.checkEvidenceFolder(database: db) } catch { throw CLIError("config \(config): \(error)") }
             let modelPath = try ModelLocator.resolve(model)
             let makeAnalyzer = try AnalyzerFactory.checkedFactory(modelPath: modelPath)
             let store = try CaseStore(path: db)

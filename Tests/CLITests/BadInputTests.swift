@@ -100,7 +100,7 @@ final class BadInputTests: XCTestCase {
         let cfg = dir.appendingPathComponent("cams.yaml")
         try "evidence: {folder: a.sqlite-journal}\n".write(to: cfg, atomically: true, encoding: .utf8)
         let r = try CLI.run(["analyze", "x.mp4", "--config", cfg.path, "--db", dir.appendingPathComponent("a.sqlite").path])
-        assertOneLineError(r, mentions: "evidence folder 'a.sqlite-journal' would take the name of the database's own file")
+        assertOneLineError(r, mentions: "config \(cfg.path): evidence folder 'a.sqlite-journal' would take the name of the database's own file")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("a.sqlite").path))
     }
 
