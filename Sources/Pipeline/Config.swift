@@ -97,9 +97,8 @@ public struct StreetWardenConfig: Sendable {
         var atLineStart = true, indent = 0, dashes = 0
         var chars = text.makeIterator()
         while let c = chars.next() {
-            if c == "\n" {
+            if c == "\n" {   // (a quoted scalar may span lines: `quote` carries over)
                 line += 1; atLineStart = true; indent = 0; dashes = 0
-                if quote == "'" || quote == "\"" { continue }   // a quoted scalar may span lines
                 continue
             }
             if let q = quote {
@@ -248,7 +247,7 @@ public struct StreetWardenConfig: Sendable {
             // The id names the camera's evidence folder: one path component, nothing hidden.
             guard cam.id != ".", cam.id != "..", !cam.id.contains("/"), !cam.id.contains("\\"),
                   !cam.id.unicodeScalars.contains(where: ErrorText.isInvisible) else {
-                throw idNode.fail("id '\(cam.id)' must not contain '/', '\\' or control characters, nor be '.' or '..'")
+                throw idNode.fail("id '\(ErrorText.escaped(cam.id))' must not contain '/', '\\' or control characters, nor be '.' or '..'")
             }
             guard cam.id.utf8.count <= 200 else {   // a folder name holds at most 255 bytes
                 throw idNode.fail("id is \(cam.id.utf8.count) bytes long; at most 200 (a Chinese character takes 3)")
