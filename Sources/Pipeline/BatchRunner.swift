@@ -122,7 +122,7 @@ public final class BatchRunner: @unchecked Sendable {
         }
         do {
             // A clip is a file: a path, or `file:PATH` as FFmpeg's file protocol takes it.
-            let path = clip.hasPrefix("file:") ? String(clip.dropFirst(5)) : clip
+            let path = VideoSource.localPath(of: clip) ?? clip
             var st = stat()
             guard stat(path, &st) == 0 else {   // the system's reason: missing, not allowed, a link loop
                 throw PipelineError("cannot open \(clip): \(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))")

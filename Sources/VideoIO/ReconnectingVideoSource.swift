@@ -46,8 +46,7 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
     private let localFile: Bool
 
     static func regularOrMissingFile(_ url: String) -> Bool {
-        var path = url
-        if path.hasPrefix("file:") { path.removeFirst(5) } else if path.contains("://") || path.hasPrefix("-") { return false }
+        guard let path = VideoSource.localPath(of: url), path != "-" else { return false }
         if path.isEmpty { return true }
         var st = stat()
         guard stat(path, &st) == 0 else { return errno == ENOENT || errno == ENOTDIR }

@@ -96,8 +96,8 @@ public final class VideoSource: @unchecked Sendable {
         let h = Handles(stopFlag: stopFlag)
         let interrupt = h.interrupt
 
-        // `pipe:N` (FFmpeg's pipe protocol) has no "//"; anything else without "://" is a path.
-        let scheme = url.range(of: "://").map { url[..<$0.lowerBound].lowercased() } ?? (url.hasPrefix("pipe:") ? "pipe" : "file")
+        let scheme = Self.localPath(of: url) != nil ? "file"
+            : url.range(of: "://").map { url[..<$0.lowerBound].lowercased() } ?? "pipe"
         let isRTSP = scheme == "rtsp" || scheme == "rtsps"
         let listening = (options.extra["rtsp_flags"] ?? "").contains("listen") || options.extra["listen"] != nil
         var leftovers: FFDictionary
@@ -224,7 +224,7 @@ public final class VideoSource: @unchecked Sendable {
             base = Date(timeIntervalSince1970: Double(fmt.pointee.start_time_realtime) / 1_000_000)
         } else if live {
             base = nil
-        } else if scheme == "file", let attrs = try? FileManager.default.attributesOfItem(atPath: url.hasPrefix("file:") ? String(url.dropFirst(5)) : url),
+        } else if let path = Self.localPath(of: url), let attrs = try? FileManager.default.attributesOfItem(atPath: path),
                   let modified = attrs[.modificationDate] as? Date, VideoSourceOptions.plausibleDates.contains(modified) {
             base = modified.addingTimeInterval(-(knownDuration ?? 0))
         } else {
@@ -262,6 +262,14 @@ public final class VideoSource: @unchecked Sendable {
         self.origin = origin
         self.baseDate = base
         self.probedStreamInfo = probe
+    }
+
+    /// The file `url` names, as FFmpeg's file protocol reads it: a plain path, or `file:PATH`
+    /// (`file:///abs` included); nil for any other protocol (`rtsp://…`, `udp://…`, `pipe:0`).
+    public static func localPath(of url: String) -> String? {
+        if url.hasPrefix("file:") { return String(url.dropFirst(5)) }
+        if url.contains("://") || url.hasPrefix("pipe:") { return nil }
+        return url
     }
 
     /// Makes any blocking call on this source return now; `nextFrame()` then returns `nil`.
@@ -574,8 +582,7 @@ public final class VideoSource: @unchecked Sendable {
             }
             inputFormat = f
         }
-        // FFmpeg's file protocol takes a plain path or `file:PATH` (`file:///abs` included).
-        let localPath = url.hasPrefix("file:") ? String(url.dropFirst(5)) : url
+        let localPath = Self.localPath(of: url) ?? url
         var st = stat()
         if scheme == "file" && !url.contains("%") && stat(localPath, &st) != 0 {   // missing, not allowed, a link loop
             throw VideoError(.openFailed, input: input, message: ffmpegErrorText(sw_averror(errno)))

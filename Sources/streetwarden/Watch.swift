@@ -37,13 +37,10 @@ struct Watch: ParsableCommand {
             let cfg = try StreetWardenConfig.load(path: config)
             guard !cfg.cameras.isEmpty else { throw CLIError("config \(config): no cameras") }
             // A camera that is a local file must be there (a bare "42" in the config is a typo,
-            // not a stream to wait for); URLs with a scheme (rtsp:, udp:, pipe:, …) are not checked.
+            // not a stream to wait for); stream URLs (rtsp://, udp://, pipe:0, …) are not checked.
             for cam in cfg.cameras {
-                let url = cam.url
-                let isPath = url.hasPrefix("file:") || url.range(of: "^[A-Za-z][A-Za-z0-9+.-]*:", options: .regularExpression) == nil
-                let path = url.hasPrefix("file:") ? String(url.dropFirst(5)) : url
-                if isPath && !path.contains("%") && !FileManager.default.fileExists(atPath: path) {
-                    throw CLIError("config \(config): camera '\(cam.id)': \(url): no such file")
+                if let path = VideoSource.localPath(of: cam.url), !path.contains("%"), !FileManager.default.fileExists(atPath: path) {
+                    throw CLIError("config \(config): camera '\(cam.id)': \(cam.url): no such file")
                 }
             }
             do { try cfg.checkEvidenceFolder(database: db) } catch { throw CLIError("config \(config): \(error)") }
