@@ -127,15 +127,11 @@ func printChecked(_ text: String, terminator: String = "\n") throws {
     }
 }
 
-/// Runs `body`, turning any error into one line on standard error and exit status 1. Output
-/// that could not be written (a full disk, a closed pipe) is such an error too.
+/// Runs `body`, turning any error into one line on standard error and exit status 1. (Output
+/// that could not be written is checked once for every command, in `StreetWarden.main`.)
 func reportErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-        errno = 0
-        if fflush(stdout) != 0 || ferror(stdout) != 0 {
-            throw CLIError("cannot write standard output: \(String(cString: strerror(errno == 0 ? EIO : errno)))")
-        }
     } catch let e as ExitCode { throw e } catch {
         FileHandle.standardError.write(Data("error: \(ErrorText.line(error))\n".utf8))
         throw ExitCode(1)

@@ -52,7 +52,7 @@ struct StreetWarden: ParsableCommand {
     }
 
     /// Every command's output, checked: a full disk or a closed pipe is an error, not a silent
-    /// success (reportErrors checks the same for the commands that use it).
+    /// success.
     static func checkStandardOutput() {
         errno = 0
         if fflush(stdout) != 0 || ferror(stdout) != 0 {
