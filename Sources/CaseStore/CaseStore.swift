@@ -100,7 +100,7 @@ public final class CaseStore: @unchecked Sendable {
     /// migrations applied.
     static func openMigrated(path: String, named name: String, mode: AccessMode, configuration: Configuration) throws -> DatabasePool {
         if mode != .create && !FileManager.default.fileExists(atPath: path) { throw CaseStoreError("no database at \(name)") }
-        var attempt = 0
+        var attempt = 0, clashes = 0
         let started = Date()
         while true {
             do {
@@ -117,6 +117,16 @@ public final class CaseStore: @unchecked Sendable {
                 // (A race clears in milliseconds; a lock still held after the busy timeout has
                 // run out is another process's long transaction: reported, not waited out again.)
                 attempt += 1
+                if e.resultCode != .SQLITE_BUSY && e.resultCode != .SQLITE_LOCKED {
+                    // A migration that lost a race finds its work done on the next try. One that
+                    // keeps clashing with what the file holds (a table or column that exists while
+                    // its migration is not recorded: edited by hand, or by another program) never will.
+                    clashes += 1
+                    if clashes >= 3 {
+                        throw CaseStoreError("database \(name) is damaged (its tables do not match its recorded migrations: "
+                                             + "\((e.message ?? "").split(whereSeparator: \.isNewline).joined(separator: " ")))")
+                    }
+                }
                 usleep(UInt32(20_000 + 10_000 * min(attempt, 10)))
             }
         }
@@ -199,16 +209,21 @@ public final class CaseStore: @unchecked Sendable {
 
     /// Inserts the source if its key is new; returns its id either way.
     @discardableResult
-    public func upsertSource(_ s: SourceInfo) throws -> Int64 {
+    /// Adds a source, or (`updateExisting`) brings a stored one's path, camera and place up to
+    /// date; `updateExisting: false` leaves a stored one as it is (a clip whose analysis may
+    /// still fail: its cases keep naming the copy that was analysed until this one completes).
+    public func upsertSource(_ s: SourceInfo, updateExisting: Bool = true) throws -> Int64 {
         try wrap("cannot store source \(s.uri)") {
             try db.write { db in
                 try db.execute(sql: """
                     INSERT INTO sources (key, kind, uri, camera_id, name, address, latitude, longitude, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """ + (updateExisting ? """
                     ON CONFLICT(key) DO UPDATE SET uri = excluded.uri, camera_id = excluded.camera_id,
                       name = excluded.name, address = excluded.address,
                       latitude = excluded.latitude, longitude = excluded.longitude
-                    """, arguments: [s.key, s.kind.rawValue, s.uri, s.cameraID, s.name, s.address, s.latitude, s.longitude, Date()])
+                    """ : " ON CONFLICT(key) DO NOTHING"),
+                    arguments: [s.key, s.kind.rawValue, s.uri, s.cameraID, s.name, s.address, s.latitude, s.longitude, Date()])
                 return try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE key = ?", arguments: [s.key])!
             }
         }

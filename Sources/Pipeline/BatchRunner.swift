@@ -145,9 +145,11 @@ public final class BatchRunner: @unchecked Sendable {
                                               timeZone: cam.rules.timeZone, clipStart: start)
             let source = try VideoSource(url: clip, options: options, policy: cam.sampling.videoPolicy)
             let abs = URL(fileURLWithPath: path).standardizedFileURL.path
-            let sourceID = try store.upsertSource(SourceInfo(key: sourceKey, kind: .file, uri: abs, cameraID: camera?.id,
-                                                             name: camera?.name, address: cam.address,
-                                                             latitude: cam.latitude, longitude: cam.longitude))
+            let sourceInfo = SourceInfo(key: sourceKey, kind: .file, uri: abs, cameraID: camera?.id, name: camera?.name,
+                                        address: cam.address, latitude: cam.latitude, longitude: cam.longitude)
+            // A clip with the content of one stored before takes over its source (path, camera)
+            // only once its analysis completes.
+            let sourceID = try store.upsertSource(sourceInfo, updateExisting: false)
             runID = try store.beginRun(sourceID: sourceID, model: analyzer.modelName, configDigest: nil)
             let site = camera.map { "camera:\($0.id)" } ?? "source:\(sourceKey)"
             let sub = camera?.id ?? String(sourceKey.dropFirst(7).prefix(16))
@@ -184,6 +186,13 @@ public final class BatchRunner: @unchecked Sendable {
                 }
             }
             try active.finish()
+            if let patrol = active as? PatrolRecorder, let track, summary.samples > 0, patrol.unpositioned.total == summary.samples {
+                // A track that covers none of the clip is the wrong track or the wrong clock: the run
+                // fails (a rerun with the right --start or --gps-offset then needs no --force).
+                throw PipelineError("GPS track \(track.source.name) has no fix for any of the clip's \(summary.samples) sample(s) "
+                                    + "(first: \(patrol.unpositioned.first ?? "no fix")); nothing was placed; check "
+                                    + (track.timeReference == .clipTime ? "--gps-offset" : "the clip's start time (--start) and --gps-offset"))
+            }
             summary.frames = source.decodedFrames
             summary.mediaSeconds = max(summary.mediaSeconds, source.duration ?? 0)
             count(active)
@@ -191,6 +200,7 @@ public final class BatchRunner: @unchecked Sendable {
                 summary.gps = patrol.summary(track: track, samples: summary.samples, mediaSeconds: max(summary.mediaSeconds, source.duration ?? 0))
             }
             summary.wallSeconds = Date().timeIntervalSince(began)
+            _ = try store.upsertSource(sourceInfo)
             try store.finishRun(id: runID!, status: "complete", frames: summary.frames, samples: summary.samples,
                                 mediaSeconds: summary.mediaSeconds)
         } catch {

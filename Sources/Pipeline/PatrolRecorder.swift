@@ -8,6 +8,8 @@ public struct UnpositionedSamples: Sendable, Equatable {
     public var beforeTrack = 0
     public var afterTrack = 0
     public var inGap = 0
+    /// Why the first of them had none ("no fix: 3600.0 s after the track ends").
+    public var first: String?
     public var total: Int { beforeTrack + afterTrack + inGap }
 
     /// "3 sample(s) had no GPS fix (1 before the track, 2 in gaps)".
@@ -155,6 +157,7 @@ public final class PatrolRecorder {
             try seedOpenCases(nearLatitude: s.coordinate.latitude, longitude: s.coordinate.longitude, radius: 300)
         }
         let fix: TrackSample
+        if case .fix = lookup {} else if unpositioned.first == nil { unpositioned.first = lookup.explanation }
         switch lookup {
         case .fix(let s): fix = s
         case .beforeStart, .noFixes: unpositioned.beforeTrack += 1; return

@@ -136,6 +136,43 @@ final class PatrolCommandTests: XCTestCase {
         let export = try CLI.run(["cases", "export", "--db", db, "--format", "geojson"])
         XCTAssertTrue(export.stdout.contains("\"LineString\""), "the drive is stored")
     }
+
+    /// A track that covers none of the clip (here: the clip said to start an hour after the
+    /// drive) fails the clip with one line naming the track, instead of a "complete" run that
+    /// placed nothing and that a corrected rerun would skip. A copy of a stored clip at another
+    /// path whose analysis fails leaves the stored source naming the copy that was analysed.
+    func testTrackThatCoversNoneOfTheClipFailsIt() throws {
+        let model = CLI.repoRoot.appendingPathComponent("models/streetwarden-v1.json").path
+        guard FileManager.default.fileExists(atPath: model) else { throw XCTSkip("no default model at \(model)") }
+        let dir = try temporaryFolder(self)
+        let clip = dir.appendingPathComponent("drive.mp4").path
+        try ffmpegClip(clip, seconds: 6)
+        let track = dir.appendingPathComponent("drive.nmea")
+        try write(nmea(), track)
+        let db = dir.appendingPathComponent("db.sqlite").path
+        let ok = try CLI.run(["analyze", clip, "--gps", track.path, "--start", "2026-11-29T08:00:00Z", "--db", db, "--model", model])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+
+        let copy = dir.appendingPathComponent("copy.mp4").path
+        try FileManager.default.copyItem(atPath: clip, toPath: copy)
+        let late = ["analyze", copy, "--gps", track.path, "--start", "2026-11-29T09:00:00Z", "--db", db, "--model", model]
+        let r = try CLI.run(late + ["--force"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("GPS track \(track.path) has no fix for any of the clip's 6 sample(s) "
+                                        + "(first: no fix: 3590.0 s after the track ends)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("check the clip's start time (--start) and --gps-offset"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        let store = try CaseStore(path: db, mode: .read)
+        XCTAssertEqual(try store.sources().map(\.uri), [URL(fileURLWithPath: clip).standardizedFileURL.path])
+        XCTAssertEqual(try store.runs().map(\.status), ["complete", "failed"])
+        // With the clock skew corrected the copy's analysis completes, and it takes the source over.
+        let fixed = try CLI.run(["analyze", copy, "--gps", track.path, "--gps-offset", "3600", "--start", "2026-11-29T09:00:00Z",
+                                 "--db", db, "--model", model, "--force", "--json"])
+        XCTAssertEqual(fixed.status, 0, fixed.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(fixed.stdout.utf8)) as! [[String: Any]]
+        XCTAssertEqual(summary.first?["status"] as? String, "analyzed")
+        XCTAssertEqual(try store.sources().map(\.uri), [URL(fileURLWithPath: copy).standardizedFileURL.path])
+    }
 }
 
 /// `analyze` of a patrol drive through the real engine: a clip made by the ffmpeg CLI whose

@@ -88,6 +88,27 @@ final class OpenModeTests: XCTestCase {
         XCTAssertEqual(try CaseStore(path: path, mode: .update).appliedMigrations().count, 2)
     }
 
+    /// A store whose tables are ahead of its recorded migrations (a column of v2 added by hand
+    /// or by another program, v2 not recorded) is damage, said at once: not a migration race
+    /// waited out for seconds, not SQLite's bare "duplicate column name". Reading still works.
+    func testHalfMigratedStoreIsDamageNotARace() throws {
+        let dir = try temporaryFolder(self)
+        let path = dir.appendingPathComponent("half.sqlite").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try Schema.migrator.migrate(pool, upTo: "v1-sources-runs-cases-events-evidence")
+            try pool.write { try $0.execute(sql: "ALTER TABLE events ADD COLUMN track_source TEXT") }
+            try pool.close()
+        }
+        let began = Date()
+        for mode in [AccessMode.update, .create] {
+            assertError(try CaseStore(path: path, mode: mode),
+                        "database \(path) is damaged (its tables do not match its recorded migrations: duplicate column name: track_source)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(began), 3, "not the 5 s a lock may be waited for")
+        XCTAssertEqual(try CaseStore(path: path, mode: .read).appliedMigrations(), ["v1-sources-runs-cases-events-evidence"])
+    }
+
     /// A page of the cases table overwritten: every read says the file is damaged, and a
     /// case the damage hides is not reported as missing.
     func testDamagedFileIsNamedNotMissing() throws {
