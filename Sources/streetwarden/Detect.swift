@@ -75,7 +75,7 @@ struct Detect: ParsableCommand {
                 print(Self.tableRow(input: input, pts: pts, result: result, classes: detector.classes,
                                     width: frame.width, height: frame.height))
             }
-            fflush(stdout)
+            StreetWarden.checkStandardOutput()
             frames += 1
             if source.isStill || (maxFrames > 0 && frames >= maxFrames) { break }
         }

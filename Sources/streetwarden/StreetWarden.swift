@@ -53,6 +53,8 @@ struct StreetWarden: ParsableCommand {
 
     /// Every command's output, checked: a full disk or a closed pipe is an error, not a silent
     /// success.
+    /// Commands that print as they go call it after each line, so that the reason is the failed
+    /// write's own (ENOSPC, EPIPE), read before later calls reuse `errno`, and the work stops there.
     static func checkStandardOutput() {
         errno = 0
         if fflush(stdout) != 0 || ferror(stdout) != 0 {
