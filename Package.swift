@@ -87,7 +87,9 @@ targets += [
     .target(name: "CaseStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(name: "RulesTests", dependencies: ["Rules"]),
     .testTarget(name: "GeoTests", dependencies: ["Geo"]),
-    .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore"]),
+    .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "StoreDamage"]),
+    // Test support only (no product uses it): damages a store file the same way in both test targets.
+    .target(name: "StoreDamage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Tests/StoreDamage"),
 ]
 
 // MARK: - Pipeline and command line
@@ -103,7 +105,7 @@ targets += [
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], linkerSettings: loadOrderFlags),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CSHA256"]),
-    .testTarget(name: "CLITests", dependencies: ["CaseStore"]),
+    .testTarget(name: "CLITests", dependencies: ["CaseStore", "StoreDamage"]),
 ]
 
 let package = Package(

@@ -1,5 +1,6 @@
 import CaseStore
 import Foundation
+import StoreDamage
 import XCTest
 
 /// `cases` and `report` given outputs, databases and values they must refuse: one line naming
@@ -89,7 +90,7 @@ extension CasesCommandTests {
     func testReadingNeverCreatesASchema() throws {
         let dir = try temporaryFolder(self)
         let empty = dir.appendingPathComponent("empty.sqlite").path
-        FileManager.default.createFile(atPath: empty, contents: nil)
+        _ = FileManager.default.createFile(atPath: empty, contents: nil)
         let other = dir.appendingPathComponent("other.sqlite").path
         try sqlite(other, "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep')")
         let before = try Data(contentsOf: URL(fileURLWithPath: other))
@@ -203,23 +204,3 @@ func sqlite(_ path: String, _ sql: String) throws {
     XCTAssertEqual(p.terminationStatus, 0, "sqlite3 \(sql)")
 }
 
-/// Overwrites the cases table's root page of the store at `path` with bytes that are not a
-/// page, from `offset` to its end (a fixed seed, so the damage is the same every run).
-func overwriteCasesPage(_ path: String, from offset: Int) throws {
-    let p = Process(), out = Pipe()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    p.arguments = [path, "SELECT (SELECT page_size FROM pragma_page_size), rootpage FROM sqlite_master WHERE name = 'cases'"]
-    p.standardOutput = out
-    try p.run()
-    let fields = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").compactMap { Int($0) }
-    p.waitUntilExit()
-    let (pageSize, root) = (fields[0], fields[1])
-    var garbage = [UInt8](repeating: 0, count: pageSize - offset)
-    var x: UInt32 = 2_463_534_242
-    for i in garbage.indices { x ^= x << 13; x ^= x >> 17; x ^= x << 5; garbage[i] = UInt8(truncatingIfNeeded: x) }
-    let h = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-    try h.seek(toOffset: UInt64((root - 1) * pageSize + offset))
-    try h.write(contentsOf: garbage)
-    try h.close()
-}

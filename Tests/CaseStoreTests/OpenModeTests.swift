@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StoreDamage
 import XCTest
 @testable import CaseStore
 
@@ -31,7 +32,7 @@ final class OpenModeTests: XCTestCase {
     func testReadingNeverCreatesOrMigrates() throws {
         let dir = try temporaryFolder(self)
         let empty = dir.appendingPathComponent("empty.sqlite").path
-        FileManager.default.createFile(atPath: empty, contents: nil)
+        _ = FileManager.default.createFile(atPath: empty, contents: nil)
         assertError(try CaseStore(path: empty, mode: .read), "empty.sqlite is not a StreetWarden database")
         assertError(try CaseStore(path: empty, mode: .update), "empty.sqlite is not a StreetWarden database")
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int, 0)
@@ -54,7 +55,7 @@ final class OpenModeTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: other)), before, "not a byte changed (no tables, no WAL switch)")
         // An empty file is a new store.
         let empty = dir.appendingPathComponent("empty.sqlite").path
-        FileManager.default.createFile(atPath: empty, contents: nil)
+        _ = FileManager.default.createFile(atPath: empty, contents: nil)
         XCTAssertEqual(try CaseStore(path: empty).appliedMigrations().count, 2)
     }
 
@@ -125,7 +126,7 @@ final class OpenModeTests: XCTestCase {
         try overwriteCasesPage(path, from: 2048)
         let store = try CaseStore(path: path, mode: .read)
         assertError(try store.cases(), "database \(path) is damaged (")
-        assertError(try store.caseRecord(id: 3), "database \(path) is damaged (")
+        assertError(try store.caseRecord(id: 3) as Any, "database \(path) is damaged (")
         assertError(try CaseStore(path: path, mode: .update).setStatus(caseID: 3, to: .dispatched), "is damaged (")
         try overwriteCasesPage(path, from: 0)
         assertError(try CaseStore(path: path, mode: .read).cases(), "database \(path) is damaged (database disk image is malformed)")
@@ -148,22 +149,3 @@ final class OpenModeTests: XCTestCase {
     }
 }
 
-/// Overwrites the cases table's root page of the store at `path` with bytes that are not a
-/// page, from `offset` to its end (a fixed seed, so the damage is the same every run).
-func overwriteCasesPage(_ path: String, from offset: Int) throws {
-    let (pageSize, root): (Int, Int) = try {
-        let q = try DatabaseQueue(path: path)
-        defer { try? q.close() }
-        return try q.read { db in
-            (try Int.fetchOne(db, sql: "PRAGMA page_size")!,
-             try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'cases'")!)
-        }
-    }()
-    var garbage = [UInt8](repeating: 0, count: pageSize - offset)
-    var x: UInt32 = 2_463_534_242
-    for i in garbage.indices { x ^= x << 13; x ^= x >> 17; x ^= x << 5; garbage[i] = UInt8(truncatingIfNeeded: x) }
-    let h = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-    try h.seek(toOffset: UInt64((root - 1) * pageSize + offset))
-    try h.write(contentsOf: garbage)
-    try h.close()
-}
