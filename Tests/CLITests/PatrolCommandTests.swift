@@ -116,15 +116,21 @@ final class PatrolCommandTests: XCTestCase {
     }
 
     /// With the default model present: a clip and its NMEA track through `analyze --gps`.
-    func testAnalyzeWithATrack() throws {
+    /// The default model (or a skip without it), and in a new folder: a clip of `seconds`, its
+    /// NMEA track (08:00:00–08:00:10 UTC) and where the store goes.
+    func drive(seconds: Int) throws -> (model: String, dir: URL, clip: String, track: URL, db: String) {
         let model = CLI.repoRoot.appendingPathComponent("models/streetwarden-v1.json").path
         guard FileManager.default.fileExists(atPath: model) else { throw XCTSkip("no default model at \(model)") }
         let dir = try temporaryFolder(self)
         let clip = dir.appendingPathComponent("drive.mp4").path
-        try ffmpegClip(clip, seconds: 12)
+        try ffmpegClip(clip, seconds: seconds)
         let track = dir.appendingPathComponent("drive.nmea")
         try write(nmea(), track)
-        let db = dir.appendingPathComponent("db.sqlite").path
+        return (model, dir, clip, track, dir.appendingPathComponent("db.sqlite").path)
+    }
+
+    func testAnalyzeWithATrack() throws {
+        let (model, _, clip, track, db) = try drive(seconds: 12)
         let r = try CLI.run(["analyze", clip, "--gps", track.path, "--gps-offset", "0", "--start", "2026-11-29T08:00:00Z",
                              "--db", db, "--model", model, "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -142,14 +148,7 @@ final class PatrolCommandTests: XCTestCase {
     /// placed nothing and that a corrected rerun would skip. A copy of a stored clip at another
     /// path whose analysis fails leaves the stored source naming the copy that was analysed.
     func testTrackThatCoversNoneOfTheClipFailsIt() throws {
-        let model = CLI.repoRoot.appendingPathComponent("models/streetwarden-v1.json").path
-        guard FileManager.default.fileExists(atPath: model) else { throw XCTSkip("no default model at \(model)") }
-        let dir = try temporaryFolder(self)
-        let clip = dir.appendingPathComponent("drive.mp4").path
-        try ffmpegClip(clip, seconds: 6)
-        let track = dir.appendingPathComponent("drive.nmea")
-        try write(nmea(), track)
-        let db = dir.appendingPathComponent("db.sqlite").path
+        let (model, dir, clip, track, db) = try drive(seconds: 6)
         let ok = try CLI.run(["analyze", clip, "--gps", track.path, "--start", "2026-11-29T08:00:00Z", "--db", db, "--model", model])
         XCTAssertEqual(ok.status, 0, ok.stderr)
 

@@ -72,16 +72,19 @@ final class OpenModeTests: XCTestCase {
         }
     }
 
+    /// A store at migration v1 only, with `sql` run on it afterwards.
+    func v1Store(_ path: String, then sql: String? = nil) throws {
+        let pool = try DatabasePool(path: path)
+        try Schema.migrator.migrate(pool, upTo: "v1-sources-runs-cases-events-evidence")
+        if let sql { try pool.write { try $0.execute(sql: sql) } }
+        try pool.close()
+    }
+
     /// A store at an older migration level is read as it is (what it lacks reads as empty) and
     /// migrated only by a command that writes.
     func testOlderStoreIsReadAsIsAndMigratedForWriting() throws {
-        let dir = try temporaryFolder(self)
-        let path = dir.appendingPathComponent("v1.sqlite").path
-        do {
-            let pool = try DatabasePool(path: path)
-            try Schema.migrator.migrate(pool, upTo: "v1-sources-runs-cases-events-evidence")
-            try pool.close()
-        }
+        let path = try temporaryFolder(self).appendingPathComponent("v1.sqlite").path
+        try v1Store(path)
         let reader = try CaseStore(path: path, mode: .read)
         XCTAssertEqual(try reader.cases().count, 0)
         XCTAssertEqual(try reader.drives().count, 0)
@@ -93,14 +96,8 @@ final class OpenModeTests: XCTestCase {
     /// or by another program, v2 not recorded) is damage, said at once: not a migration race
     /// waited out for seconds, not SQLite's bare "duplicate column name". Reading still works.
     func testHalfMigratedStoreIsDamageNotARace() throws {
-        let dir = try temporaryFolder(self)
-        let path = dir.appendingPathComponent("half.sqlite").path
-        do {
-            let pool = try DatabasePool(path: path)
-            try Schema.migrator.migrate(pool, upTo: "v1-sources-runs-cases-events-evidence")
-            try pool.write { try $0.execute(sql: "ALTER TABLE events ADD COLUMN track_source TEXT") }
-            try pool.close()
-        }
+        let path = try temporaryFolder(self).appendingPathComponent("half.sqlite").path
+        try v1Store(path, then: "ALTER TABLE events ADD COLUMN track_source TEXT")
         let began = Date()
         for mode in [AccessMode.update, .create] {
             assertError(try CaseStore(path: path, mode: mode),
