@@ -122,8 +122,9 @@ public enum OutputFile {
     }
 
     /// Throws unless `path` is a file an export may write: not the database of `store` (nor its
-    /// -wal, -shm or -journal file) and nothing inside the folders that hold its evidence.
-    public static func checkExport(_ path: String, store: CaseStore) throws {
+    /// -wal, -shm or -journal file), nothing inside the folders that hold its evidence, and not
+    /// an existing file unless `replace` (another store, a clip or a report are not ours to lose).
+    public static func checkExport(_ path: String, store: CaseStore, replace: Bool) throws {
         let target = resolved(path)
         let database = resolved(store.path)
         for suffix in ["", "-wal", "-shm", "-journal"] where target == database + suffix || sameFile(target, store.path + suffix) {
@@ -135,6 +136,11 @@ public enum OutputFile {
             if target == evidence || target.hasPrefix(evidence + "/") {
                 throw PipelineError("cannot write \(path): it is inside the evidence folder \(root.appendingPathComponent(name).path)")
             }
+        }
+        var st = stat()
+        if !replace && stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFCHR && st.st_mode & S_IFMT != S_IFIFO
+            && st.st_mode & S_IFMT != S_IFDIR {
+            throw PipelineError("cannot write \(path): the file exists (give --force to replace it)")
         }
     }
 }

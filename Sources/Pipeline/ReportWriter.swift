@@ -10,44 +10,67 @@ public struct ReportWriter {
 
     static let colors = ["street_vending": "#e67e22", "garbage": "#16a085", "illegal_ad": "#8e44ad"]
 
-    /// Writes `<out>/index.html` and `<out>/evidence/…`; returns the page's path. Refuses a
-    /// folder where the copies would land on the store's own evidence (`checkFolder`), and
-    /// never replaces a file with itself.
+    /// What `write` did: the page, and the evidence files it could not vouch for (one line each:
+    /// missing, not a regular file, or not matching its stored SHA-256), left out of the copies
+    /// and flagged on the page.
+    public struct Outcome {
+        public let index: URL
+        public let problems: [String]
+    }
+
+    /// Writes `<out>/index.html` and `<out>/evidence/…`. Refuses a folder where the copies would
+    /// land on the store's own evidence (`checkFolder`) and a folder that holds anything but an
+    /// earlier report; never replaces a file with itself.
     @discardableResult
-    public func write(to out: URL) throws -> URL {
-        let fm = FileManager.default
+    public func write(to out: URL) throws -> Outcome {
         try checkFolder(out)
         try OutputFile.makeFolder(out.path) { "cannot write the report to \(out.path): \($0)" }
         let cases = try store.cases()
         let events = try store.events()
         guard let root = store.folder else { throw PipelineError("report: the store has no folder") }
-        // Copy evidence.
-        var copied = Set<String>()
+        // Copy evidence: only a regular file (lstat: a link or a pipe put in its place is not
+        // evidence) whose bytes still have the SHA-256 stored with it.
+        var copied = Set<String>(), problems: [String] = [], flagged: [String: String] = [:]
         for c in cases {
-            for f in c.evidence where !copied.contains(f.path) {
+            for f in c.evidence where !copied.contains(f.path) && flagged[f.path] == nil {
                 let src = root.appendingPathComponent(f.path), dst = out.appendingPathComponent(f.path)
-                // Only a regular file is evidence (lstat: a link or a pipe put in its place is
-                // not copied, and the page shows that evidence as missing).
                 var st = stat()
-                guard lstat(src.path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
+                let problem: String?
+                var bytes = Data()
+                if lstat(src.path, &st) != 0 {
+                    problem = errno == ENOENT ? "missing" : String(cString: strerror(errno))
+                } else if st.st_mode & S_IFMT != S_IFREG {
+                    problem = "not a regular file"
+                } else if let data = FileManager.default.contents(atPath: src.path) {
+                    bytes = data
+                    problem = SHA256.hex(data) == f.sha256 ? nil : "does not match its stored SHA-256 (altered)"
+                } else {
+                    problem = "cannot be read"
+                }
+                if let problem {
+                    flagged[f.path] = problem
+                    problems.append("case \(c.id): evidence \(src.path) \(problem); not copied")
+                    continue
+                }
                 if !OutputFile.sameFile(src.path, dst.path) {
                     let folder = dst.deletingLastPathComponent().path
                     try OutputFile.makeFolder(folder) { "cannot copy evidence to \(folder): \($0)" }
-                    do {
-                        if fm.fileExists(atPath: dst.path) { try fm.removeItem(at: dst) }
-                        try fm.copyItem(at: src, to: dst)
-                    } catch {
-                        throw PipelineError("cannot copy evidence \(src.path) to \(dst.path): \(OutputFile.reason(error))")
+                    do { try OutputFile.write(bytes, to: dst.path) } catch {
+                        throw PipelineError("cannot copy evidence \(src.path) to \(dst.path): \(ErrorText.line(error))")
                     }
                 }
                 copied.insert(f.path)
             }
         }
-        let html = page(cases: cases, events: events, present: copied)
+        let html = page(cases: cases, events: events, present: copied, flagged: flagged)
         let index = out.appendingPathComponent("index.html")
         try OutputFile.write(Data(html.utf8), to: index.path)
-        return index
+        return Outcome(index: index, problems: problems)
     }
+
+    /// The title every report page carries near its start: a folder whose index.html has it
+    /// holds an earlier report, which a new one may replace.
+    static let marker = "<title>StreetWarden report</title>"
 
     /// Throws unless `out` may hold a report of this store: not the database's folder, nothing
     /// inside the store's evidence folders, and no folder whose evidence folders resolve to the store's own (copying would replace the
@@ -68,6 +91,17 @@ public struct ReportWriter {
                 throw PipelineError("cannot write the report to \(out.path): its \(name) folder is the store's evidence folder \(originals)")
             }
         }
+        // Anything else in the folder (another store, its evidence, someone's index.html) is not
+        // ours to replace: only an earlier report is.
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out.path, isDirectory: &isDir), isDir.boolValue,
+           let entries = try? FileManager.default.contentsOfDirectory(atPath: out.path), !entries.isEmpty {
+            let index = out.appendingPathComponent("index.html").path
+            let head = FileHandle(forReadingAtPath: index).flatMap { h in defer { try? h.close() }; return try? h.read(upToCount: 4096) }
+            guard let head, String(decoding: head, as: UTF8.self).contains(Self.marker) else {
+                throw PipelineError("cannot write the report to \(out.path): the folder is not empty and holds no earlier report (choose a new or empty folder)")
+            }
+        }
     }
 
     static func esc(_ s: String) -> String {
@@ -75,7 +109,7 @@ public struct ReportWriter {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    func page(cases: [CaseRecord], events: [EventRecord], present: Set<String>) -> String {
+    func page(cases: [CaseRecord], events: [EventRecord], present: Set<String>, flagged: [String: String] = [:]) -> String {
         let esc = Self.esc
         var h = """
         <!DOCTYPE html>
@@ -87,7 +121,7 @@ public struct ReportWriter {
         .timeline{background:#fff;border:1px solid #ddd;margin:8px 0 24px;padding:8px}
         .case{background:#fff;border:1px solid #ddd;border-left:6px solid #999;margin:10px 0;padding:10px;display:flex;gap:16px}
         .case img{max-height:160px;max-width:280px;border:1px solid #ccc}
-        .meta{min-width:320px} .status{font-weight:bold;text-transform:uppercase}
+        .meta{min-width:320px} .status{font-weight:bold;text-transform:uppercase} .evidence-problem{color:#b00;font-weight:bold}
         .legend span{display:inline-block;margin-right:14px} .swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
         </style></head>
         <body data-cases="\(cases.count)">
@@ -147,6 +181,9 @@ public struct ReportWriter {
             if let a = c.address { h += "<div>\(esc(a))</div>" }
             if let lat = c.latitude, let lon = c.longitude { h += "<div>\(lat), \(lon)</div>" }
             h += "</div>\n"
+            for f in c.evidence {
+                if let problem = flagged[f.path] { h += "<div class=\"evidence-problem\">evidence \(esc(f.path)) \(esc(problem))</div>\n" }
+            }
             let thumbs = c.evidence.filter { $0.kind != .firstSeen && present.contains($0.path) }
             for f in thumbs.prefix(4) {
                 let url = esc(f.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? f.path)   // '#', '%', '?' in a folder name

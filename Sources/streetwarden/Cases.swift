@@ -81,11 +81,13 @@ struct Cases: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Option(help: "json, csv or geojson (cases with coordinates as points, and each drive's route as lines).")
         var format: ExportFormat = .json
-        @Option(help: "Output file (default: standard output); never the database or its evidence.") var out: String?
+        @Option(help: "Output file (default: standard output); never the database or its evidence, and not an existing file without --force.")
+        var out: String?
+        @Flag(help: "Replace the --out file if it exists.") var force = false
         func run() throws {
             try reportErrors {
                 let s = try store.openForReading()
-                if let out { try OutputFile.checkExport(out, store: s) }
+                if let out { try OutputFile.checkExport(out, store: s, replace: force) }
                 let text = switch format {
                 case .geojson: try PatrolExports.geoJSON(store: s) + "\n"
                 case .json: CaseFormatter.render(try s.cases(), as: .json) + "\n"

@@ -10,9 +10,15 @@ struct Report: ParsableCommand {
 
     func run() throws {
         try reportErrors {
+            guard !out.isEmpty else { throw CLIError("report --out: the folder path is empty") }
             let s = try store.openForReading()
-            let page = try ReportWriter(store: s).write(to: URL(fileURLWithPath: out))
-            try printChecked(page.path)
+            let outcome = try ReportWriter(store: s).write(to: URL(fileURLWithPath: out))
+            try printChecked(outcome.index.path)
+            // The page is written either way; evidence it cannot vouch for makes the run fail.
+            for p in outcome.problems { FileHandle.standardError.write(Data("warning: \(ErrorText.line(PipelineError(p)))\n".utf8)) }
+            if !outcome.problems.isEmpty {
+                throw CLIError("\(outcome.problems.count) evidence file(s) missing or altered; the report marks them")
+            }
         }
     }
 }

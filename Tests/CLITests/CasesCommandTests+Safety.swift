@@ -35,6 +35,19 @@ extension CasesCommandTests {
         XCTAssertEqual(try evidenceFiles(dir), evidence)
         XCTAssertEqual(try CLI.run(["cases", "export", "--db", "cases.sqlite", "--out", "cases.json"], cwd: dir).status, 0)
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasSuffix(".tmp") }, "no temporary file left")
+        // Any existing file (another store, a clip, an earlier export) is replaced only with --force.
+        let other = dir.appendingPathComponent("other.sqlite")
+        try Data("SQLite format 3\0 another store".utf8).write(to: other)
+        for out in ["other.sqlite", "cases.json"] {
+            let before = try Data(contentsOf: dir.appendingPathComponent(out))
+            assertOneLineError(try CLI.run(["cases", "export", "--db", "cases.sqlite", "--out", out], cwd: dir),
+                               mentions: "cannot write \(out): the file exists (give --force to replace it)")
+            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(out)), before)
+        }
+        XCTAssertEqual(try CLI.run(["cases", "export", "--db", "cases.sqlite", "--out", "cases.json", "--force", "--format", "csv"], cwd: dir).status, 0)
+        XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("cases.json"), encoding: .utf8).hasPrefix("id,"))
+        assertOneLineError(try CLI.run(["cases", "export", "--db", "cases.sqlite", "--out", "cases.sqlite", "--force"], cwd: dir),
+                           mentions: "cannot write cases.sqlite: it is the database")
     }
 
     /// Stored text shown on a terminal (a status note) cannot carry control characters to it;
@@ -50,8 +63,49 @@ extension CasesCommandTests {
         try FileManager.default.removeItem(atPath: crop)
         XCTAssertEqual(mkfifo(crop, 0o644), 0)
         let r = try CLI.run(["report", "--db", db, "--out", dir.appendingPathComponent("r").path])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: case 1: evidence \(crop) not a regular file; not copied"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("r/evidence/market-cam/g1-crop.jpg").path))
+    }
+
+    /// Evidence the report cannot vouch for (gone, or not the bytes whose SHA-256 was stored) is
+    /// not copied; the page says so, each file gets a warning, and the run fails. The page is
+    /// still written.
+    func testReportFlagsMissingAndAlteredEvidence() throws {
+        let (dir, db) = try seededStore()
+        let frame = dir.appendingPathComponent("evidence/market-cam/g1-frame.jpg").path
+        let crop = dir.appendingPathComponent("evidence/market-cam/g2-crop.jpg").path
+        try FileManager.default.removeItem(atPath: frame)
+        try Data("altered".utf8).write(to: URL(fileURLWithPath: crop))
+        let out = dir.appendingPathComponent("r")
+        let r = try CLI.run(["report", "--db", db, "--out", out.path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, r.stderr)
+        XCTAssertTrue(lines.contains("warning: case 1: evidence \(frame) missing; not copied"), r.stderr)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("warning: case ") && $0.hasSuffix("evidence \(crop) does not match its stored SHA-256 (altered); not copied") }, r.stderr)
+        XCTAssertEqual(lines.last, "error: 2 evidence file(s) missing or altered; the report marks them")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("evidence/market-cam/g2-crop.jpg").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("evidence/market-cam/g1-crop.jpg").path))
+        let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("evidence evidence/market-cam/g1-frame.jpg missing"), "the page flags it")
+    }
+
+    /// The report goes to a new or empty folder, or over an earlier report; never into a folder
+    /// that holds anything else (another store and its evidence, someone's index.html).
+    func testReportOnlyReplacesAnEarlierReport() throws {
+        let (dir, db) = try seededStore()
+        let out = dir.appendingPathComponent("r")
+        XCTAssertEqual(try CLI.run(["report", "--db", db, "--out", out.path]).status, 0)
+        XCTAssertEqual(try CLI.run(["report", "--db", db, "--out", out.path]).status, 0, "an earlier report is replaced")
+        let mine = dir.appendingPathComponent("notes")
+        try FileManager.default.createDirectory(at: mine, withIntermediateDirectories: true)
+        try Data("<html>my notes</html>".utf8).write(to: mine.appendingPathComponent("index.html"))
+        assertOneLineError(try CLI.run(["report", "--db", db, "--out", mine.path]),
+                           mentions: "cannot write the report to \(mine.path): the folder is not empty and holds no earlier report")
+        XCTAssertEqual(try String(contentsOf: mine.appendingPathComponent("index.html"), encoding: .utf8), "<html>my notes</html>")
+        assertOneLineError(try CLI.run(["report", "--db", db, "--out", ""], cwd: dir), mentions: "report --out: the folder path is empty")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("index.html").path))
     }
 
     func testReportRefusesTheDatabaseFolderAndKeepsEvidence() throws {
@@ -195,6 +249,18 @@ extension CasesCommandTests {
 }
 
 /// Runs SQL on `path` with the sqlite3 CLI (as another program would).
+/// The SHA-256 of the file at `path` (by coreutils' `sha256sum`), in lower-case hex.
+func sha256sum(_ path: String) throws -> String {
+    let p = Process(), out = Pipe()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    p.arguments = [path]
+    p.standardOutput = out
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return String(text.prefix(64))
+}
+
 func sqlite(_ path: String, _ sql: String) throws {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")

@@ -25,7 +25,7 @@ final class CasesCommandTests: XCTestCase {
                 p.arguments = ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x48", "-frames:v", "1", path.path]
                 try p.run(); p.waitUntilExit()
                 XCTAssertEqual(p.terminationStatus, 0)
-                files.append(EvidenceFile(kind: kind, path: rel, sha256: String(repeating: "0", count: 64), width: 64, height: 48, bytes: 1))
+                files.append(EvidenceFile(kind: kind, path: rel, sha256: try sha256sum(path.path), width: 64, height: 48, bytes: 1))
             }
             try store.record(NewEvent(key: key, runID: r, sourceID: s, category: cat, code: CategoryCode.defaults[cat]!, zoneID: "frame",
                                       score: 0.9, box: box, firstSeen: .init(pts: start, date: t0.addingTimeInterval(start)),
