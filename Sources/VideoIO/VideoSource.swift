@@ -272,6 +272,15 @@ public final class VideoSource: @unchecked Sendable {
         return url
     }
 
+    /// The scheme of `url` (`rstp` in `rstp://…`) when no FFmpeg protocol, nor a demuxer that
+    /// opens URLs itself (RTSP, SAT>IP, SAP), takes it: a typo that no reconnection can cure.
+    public static func unknownScheme(of url: String) -> String? {
+        guard let r = url.range(of: "://") else { return nil }
+        let scheme = url[..<r.lowerBound].lowercased()
+        if ["rtsp", "rtsps", "satip", "sap"].contains(scheme) { return nil }
+        return avio_find_protocol_name(url) == nil ? scheme : nil
+    }
+
     /// Makes any blocking call on this source return now; `nextFrame()` then returns `nil`.
     /// Safe from any thread.
     public func stop() { sw_interrupt_stop(interrupt) }

@@ -37,10 +37,14 @@ struct Watch: ParsableCommand {
             let cfg = try StreetWardenConfig.load(path: config)
             guard !cfg.cameras.isEmpty else { throw CLIError("config \(config): no cameras") }
             // A camera that is a local file must be there (a bare "42" in the config is a typo,
-            // not a stream to wait for); stream URLs (rtsp://, udp://, pipe:0, …) are not checked.
+            // not a stream to wait for), and a stream URL's protocol must exist (`rstp://` is a
+            // typo); whether the stream is up is not checked: watch waits for it.
             for cam in cfg.cameras {
                 if let path = VideoSource.localPath(of: cam.url), !path.contains("%"), !FileManager.default.fileExists(atPath: path) {
                     throw CLIError("config \(config): camera '\(cam.id)': \(cam.url): no such file")
+                }
+                if let scheme = VideoSource.unknownScheme(of: cam.url) {
+                    throw CLIError("config \(config): camera '\(cam.id)': \(cam.url): unknown protocol '\(scheme)'")
                 }
             }
             do { try cfg.checkEvidenceFolder(database: db) } catch { throw CLIError("config \(config): \(error)") }

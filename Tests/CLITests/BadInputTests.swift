@@ -78,8 +78,9 @@ final class BadInputTests: XCTestCase {
         XCTAssertFalse(r.stderr.contains("Error Domain"), r.stderr)
     }
 
-    /// `watch` with a camera that is a local file not there (or a bare "42"): one line naming
-    /// the config and the camera, at once, instead of retrying for ever.
+    /// `watch` with a camera that is a local file not there (or a bare "42"), or a URL whose
+    /// protocol does not exist: one line naming the config and the camera, at once, instead of
+    /// retrying for ever.
     func testWatchWithAMissingLocalCameraFailsAtStart() throws {
         let dir = try temporaryFolder(self)
         let cfg = dir.appendingPathComponent("cams.yaml")
@@ -90,6 +91,13 @@ final class BadInputTests: XCTestCase {
         try "42\n".write(to: bare, atomically: true, encoding: .utf8)
         let b = try CLI.run(["watch", "--config", bare.path, "--db", dir.appendingPathComponent("x.sqlite").path])
         assertOneLineError(b, mentions: "config \(bare.path): camera 'camera-1': 42: no such file")
+        // A mistyped protocol is a typo too; a known one whose server is down is waited for.
+        for (url, scheme) in [("rstp://127.0.0.1:554/live", "rstp"), ("garbage://x", "garbage")] {
+            let typo = dir.appendingPathComponent("typo.yaml")
+            try "\(url)\n".write(to: typo, atomically: true, encoding: .utf8)
+            let t = try CLI.run(["watch", "--config", typo.path, "--db", dir.appendingPathComponent("x.sqlite").path])
+            assertOneLineError(t, mentions: "config \(typo.path): camera 'camera-1': \(url): unknown protocol '\(scheme)'")
+        }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.sqlite").path), "nothing created")
     }
 
