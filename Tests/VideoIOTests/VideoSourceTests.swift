@@ -186,6 +186,20 @@ final class VideoSourceTests: XCTestCase {
         }
     }
 
+    /// A start time is a time that exists: no February 30, no zone beyond ±14:00 or with 99
+    /// minutes (the formatter would roll them over into another day or hour).
+    func testDatesThatDoNotExistAreRefused() {
+        for bad in ["2026-02-30T00:00:00Z", "2025-02-29T00:00:00Z", "2026-04-31T08:00:00Z", "2026-05-01T08:00:00+25:00",
+                    "2026-05-01T08:00:00+99:99", "2026-05-01T08:00:00-15:00", "2026-05-01T24:00:00Z", "2026-05-01T08:60:00Z"] {
+            XCTAssertNil(VideoSourceOptions.parseDate(bad), bad)
+        }
+        let utc = VideoSourceOptions.parseDate("2024-02-29T00:00:00Z")
+        XCTAssertNotNil(utc, "a leap day")
+        XCTAssertEqual(VideoSourceOptions.parseDate("2024-02-29T08:00:00+08:00"), utc)
+        XCTAssertEqual(VideoSourceOptions.parseDate("2024-02-28T14:00:00.500-10:00")?.addingTimeInterval(-0.5), utc)
+        XCTAssertEqual(VideoSourceOptions.parseDate("2024-02-29T13:45:00+13:45"), utc)
+    }
+
     func testWallClockFromCreationTimeAndOverride() throws {
         let path = try Fixtures.clip("dated.mp4", seconds: 1, extra: ["-metadata", "creation_time=2024-05-01T08:00:00Z"])
         let start = VideoSourceOptions.parseDate("2024-05-01T08:00:00Z")!
