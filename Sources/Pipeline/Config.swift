@@ -173,8 +173,9 @@ public struct StreetWardenConfig: Sendable {
                 guard !folder.isEmpty, !folder.hasPrefix("/"), !folder.split(separator: "/").contains("..") else {
                     throw f.fail("evidence folder must be a relative path inside the database's folder")
                 }
+                let parts = (folder.hasSuffix("/") ? String(folder.dropLast()) : folder).split(separator: "/", omittingEmptySubsequences: false)
                 guard !folder.unicodeScalars.contains(where: { ErrorText.isInvisible($0) || $0 == "\\" }),
-                      !folder.split(separator: "/").contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0 == "." }) else {
+                      !parts.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0 == "." }) else {
                     throw f.fail("evidence folder '\(ErrorText.escaped(folder))' must not hold control characters, '\\', or blank or '.' parts")
                 }
                 config.evidenceFolder = folder
@@ -190,7 +191,8 @@ public struct StreetWardenConfig: Sendable {
             for (i, c) in try cams.sequence().enumerated() {
                 let cam: CameraConfig
                 if case .scalar = c.node {
-                    let url = try c.string("camera url")
+                    let url = try c.string("camera url").trimmingCharacters(in: .whitespaces)
+                    guard !url.isEmpty, !c.isNull else { throw c.fail("camera #\(i + 1): url is empty") }
                     var b = base
                     b.id = "camera-\(i + 1)"; b.name = b.id; b.url = url
                     cam = b
@@ -198,6 +200,10 @@ public struct StreetWardenConfig: Sendable {
                     cam = try parseCamera(YAMLNode(node: c.node, context: "camera #\(i + 1)", file: file), base: base, isDefaults: false, index: i)
                 }
                 guard seen.insert(cam.id).inserted else { throw c.fail("camera '\(cam.id)': id used twice") }
+                // A clip or stream is one camera's: with two, the second's rules would never apply.
+                if let first = config.cameras.first(where: { $0.url == cam.url }) {
+                    throw c.fail("camera '\(cam.id)': url \(cam.url) is already the url of '\(first.id)'")
+                }
                 config.cameras.append(cam)
             }
         }
@@ -293,7 +299,10 @@ public struct StreetWardenConfig: Sendable {
                 var p = cam.rules.policy(for: cls)
                 if let t = pm["threshold"] { p.threshold = try t.double("threshold", in: 0...1) }
                 if let d = pm["dwell"] { p.dwell = try d.double("dwell (seconds)", in: 0...86400) }
-                if let d = pm["clear"] { p.clear = try d.double("clear (seconds)", in: 0...86400) }
+                if let d = pm["clear"] {
+                    p.clear = try d.double("clear (seconds)", in: 0...86400)
+                    guard p.clear > 0 else { throw d.fail("clear must be more than 0 s (a region absent from one sample would end its incident)") }
+                }
                 cam.rules.policies[cls] = p
             }
         }
@@ -318,12 +327,22 @@ public struct StreetWardenConfig: Sendable {
                 zn = YAMLNode(node: z.node, context: "\(n.context), mask '\(id)'", file: n.file)
                 func c(_ x: YAMLNode) -> YAMLNode { YAMLNode(node: x.node, context: zn.context, file: n.file) }
                 guard let p = mm["polygon"] else { throw zn.fail("missing 'polygon'") }
+                guard !masks.contains(where: { $0.id == id }) else { throw zn.fail("id used twice") }
                 var mask = Mask(id: id, polygon: try parsePolygon(c(p)))
                 if let cl = mm["classes"] { mask.classes = Set(try parseClasses(c(cl))) }
                 if let v = mm["min_coverage"] { mask.minCoverage = try c(v).double("min_coverage", in: 0...1) }
                 masks.append(mask)
             }
             cam.rules.masks = masks
+        }
+        // An incident ends after `clear` seconds without its region: with samples further apart
+        // than that, every sample would end one and start the next.
+        if case .rate(let fps) = cam.sampling {
+            for cls in ViolationClass.all where cam.rules.policy(for: cls).clear <= 1 / fps {
+                let clear = cam.rules.policy(for: cls).clear
+                throw n.fail("class '\(cls)': clear \(String(format: "%g", clear)) s must be longer than the "
+                             + "\(String(format: "%g", 1 / fps)) s between samples (sampling fps \(String(format: "%g", fps)))")
+            }
         }
         return cam
     }

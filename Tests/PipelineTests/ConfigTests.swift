@@ -103,6 +103,22 @@ final class ConfigTests: XCTestCase {
         expectError("evidence: {folder: ../elsewhere}\n", ["evidence folder"])
         expectError("", ["empty"])
         expectError("cameras:\n  - id: a\n    url: x\n    options: {transport: pigeon}\n", ["camera 'a'", "transport"])
+        // Audit pass 7: clear times samples cannot honour, and what was accepted without a word.
+        expectError("defaults:\n  sampling: {fps: 1}\n  classes:\n    garbage: {dwell: 0, clear: 0.5}\n",
+                    ["defaults: class 'garbage': clear 0.5 s must be longer than the 1 s between samples (sampling fps 1)"])
+        expectError("cameras:\n  - id: a\n    url: x\n    sampling: {fps: 0.01}\n",
+                    ["camera 'a': class 'street_vending': clear 60 s must be longer than the 100 s between samples"])
+        expectError("cameras:\n  - id: a\n    url: x\n    classes:\n      garbage: {clear: 0}\n",
+                    ["camera 'a', class 'garbage'", "clear must be more than 0 s"])
+        expectError("cameras:\n  - ''\n", ["camera #1: url is empty"])
+        expectError("cameras:\n  - id: a\n    url: x\n  - id: b\n    url: x\n", ["camera 'b': url x is already the url of 'a'"])
+        expectError("cameras:\n  - x\n  - x\n", ["camera 'camera-2': url x is already the url of 'camera-1'"])
+        expectError("evidence: {folder: \"a//b\"}\n", ["evidence folder 'a//b' must not hold", "blank or '.' parts"])
+        expectError("cameras:\n  - id: a\n    url: x\n    masks:\n      - {id: m, polygon: [[0,0],[1,0],[1,1]]}\n      - {id: m, polygon: [[0,0],[1,0],[0,1]]}\n",
+                    ["camera 'a', mask 'm'", "id used twice"])
+        XCTAssertEqual(try StreetWardenConfig.parse("evidence: {folder: proofs/}\n").evidenceFolder, "proofs/")
+        XCTAssertNoThrow(try StreetWardenConfig.parse("defaults:\n  sampling: {fps: 0.5}\n  classes:\n    garbage: {clear: 2.5}\n"
+                                                      + "    street_vending: {clear: 3}\n    illegal_ad: {clear: 3}\n"))
     }
 
     /// A zone written as a closed ring (last point = first), or with a point given twice in a
