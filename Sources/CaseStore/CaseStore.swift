@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 
 /// Errors from the case store, with the database's path and SQLite's message.
@@ -37,11 +38,29 @@ public final class CaseStore: @unchecked Sendable {
     /// file is opened for reading.
     let hasPatrolSchema: Bool
 
+    /// Called once per process, on the thread that waits, when a statement has waited about a
+    /// second for another process's lock (the CLI prints it, so that a long wait is not silent).
+    nonisolated(unsafe) public static var onLockWait: (@Sendable (_ database: String, _ limit: TimeInterval) -> Void)?
+    private static let lockWaitSaid = Mutex(false)
+
     /// Opens the database file at `path` for `mode`.
     public init(path: String, mode: AccessMode = .create, busyTimeout: TimeInterval = 60) throws {
         var config = Configuration()
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(busyTimeout)
+        // SQLite's own busy timeout, with a word after the first second: the n-th call of the
+        // handler in one wait has slept the sum of the steps before it.
+        let name = path
+        config.busyMode = .callback { n in
+            let steps: [Double] = [0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.025, 0.025, 0.05, 0.05]
+            let waited = n < steps.count ? steps.prefix(n).reduce(0, +) : 0.228 + Double(n - steps.count) * 0.1
+            if waited >= busyTimeout { return false }
+            if waited >= 1, let say = CaseStore.onLockWait,
+               CaseStore.lockWaitSaid.withLock({ said in defer { said = true }; return !said }) {
+                say(name, busyTimeout)
+            }
+            usleep(UInt32((n < steps.count ? steps[n] : 0.1) * 1_000_000))
+            return true
+        }
         let url = URL(fileURLWithPath: path)
         self.path = url.path
         self.folder = url.deletingLastPathComponent()

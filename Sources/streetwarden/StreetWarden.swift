@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaseStore
 import Foundation
 import Pipeline
 
@@ -31,6 +32,10 @@ struct StreetWarden: ParsableCommand {
                 .filter { !$0.hasPrefix("Help:") && !$0.isEmpty }.joined(separator: " ")
             FileHandle.standardError.write(Data("error: \(reason) (see --help)\n".utf8))
             Foundation.exit(code.rawValue)
+        }
+        CaseStore.onLockWait = { database, limit in
+            FileHandle.standardError.write(Data(
+                "waiting for database \(database): another process holds its lock (giving up after \(Int(limit)) s)\n".utf8))
         }
         do { try command.run() } catch {
             if exitCode(for: error) == .success { printHelp(error) }   // `help`, `--help` after a subcommand

@@ -68,6 +68,29 @@ extension CasesCommandTests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("r/evidence/market-cam/g1-crop.jpg").path))
     }
 
+    /// A write that waits for another process's lock says so after a second, instead of
+    /// waiting in silence (up to a minute), and goes ahead once the lock is released.
+    func testWaitingForALockIsSaid() throws {
+        let (_, db) = try seededStore()
+        let holder = Process(), input = Pipe()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        holder.arguments = [db]
+        holder.standardInput = input
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE;\nSELECT 1;\n".utf8))
+        usleep(300_000)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2.5) {
+            input.fileHandleForWriting.write(Data("COMMIT;\n".utf8))
+            try? input.fileHandleForWriting.close()
+        }
+        let r = try CLI.run(["cases", "set-status", "1", "dispatched", "--db", db])
+        holder.waitUntilExit()
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "waiting for database \(db): another process holds its lock (giving up after 60 s)\n")
+        XCTAssertTrue(r.stdout.contains("dispatched"), r.stdout)
+    }
+
     /// Evidence the report cannot vouch for (gone, or not the bytes whose SHA-256 was stored) is
     /// not copied; the page says so, each file gets a warning, and the run fails. The page is
     /// still written.
