@@ -24,7 +24,7 @@ public struct EvidenceWriter: Sendable {
         let digest = SHA256.hex(bytes)
         let dirRel = sub.isEmpty ? folder : "\(folder)/\(sub)"
         let dir = root.appendingPathComponent(dirRel)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try OutputFile.makeFolder(dir.path) { "cannot write evidence to \(dir.path): \($0)" }
         for attempt in 0..<1000 {
             let fileName = attempt == 0 ? "\(name).jpg" : "\(name)-\(attempt).jpg"
             let rel = "\(dirRel)/\(fileName)"

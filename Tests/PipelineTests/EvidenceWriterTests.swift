@@ -23,6 +23,17 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertEqual(leftovers.sorted(), ["e1-frame-1.jpg", "e1-frame.jpg"], "no temporary files left")
     }
 
+    /// A file where a camera's evidence folder should be: the reason says so (not "File exists").
+    func testAFileInPlaceOfTheCameraFolderIsNamed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sw-ev-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("evidence"), withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: dir.appendingPathComponent("evidence/cam"))
+        XCTAssertThrowsError(try EvidenceWriter(root: dir).write([1], sub: "cam", name: "e", kind: .frame, width: 1, height: 1)) { e in
+            XCTAssertEqual("\(e)", "cannot write evidence to \(dir.appendingPathComponent("evidence/cam").path): is a file, not a folder")
+        }
+    }
+
     func testCanvasBoxAndCrop() {
         var c = RGBCanvas(width: 20, height: 10, pixels: [UInt8](repeating: 0, count: 600))
         c.strokeBox(x1: 0.25, y1: 0.2, x2: 0.75, y2: 0.8, color: (255, 0, 0), thickness: 1)
