@@ -33,6 +33,11 @@ struct Watch: ParsableCommand {
             _ = glibcMallopt(-1, 128 * 1024)  // M_TRIM_THRESHOLD
             _ = glibcMallopt(-8, 2)           // M_ARENA_MAX
             #endif
+            // SIGINT and SIGTERM are taken from the start: one that arrives while the model loads
+            // stops the streams as soon as they exist (status 0), not the process mid-start.
+            let pending = PendingStop()
+            let signal = StopSignal { sig in pending.request(sig) }
+            defer { withExtendedLifetime(signal) {} }
             if let p = metricsPort, !(1...65535).contains(p) { throw CLIError("--metrics-port \(p): must be a port number, 1 to 65535") }
             let cfg = try StreetWardenConfig.load(path: config)
             guard !cfg.cameras.isEmpty else { throw CLIError("config \(config): no cameras") }
@@ -58,13 +63,12 @@ struct Watch: ParsableCommand {
                 server?.start()
                 FileHandle.standardError.write(Data("metrics on http://127.0.0.1:\(server!.port)/metrics\n".utf8))
             }
-            let signal = StopSignal { sig in
+            pending.attach { sig in
                 FileHandle.standardError.write(Data("signal \(sig): stopping \(cfg.cameras.count) stream(s)\n".utf8))
                 runner.stop()
             }
             FileHandle.standardError.write(Data("watching \(cfg.cameras.count) camera(s) into \(db)\n".utf8))
             let failures = runner.run()
-            withExtendedLifetime(signal) {}
             server?.stop()
             let m = runner.metrics.snapshot()
             let samples = m.values.reduce(0) { $0 + $1.samples }, events = m.values.reduce(0) { $0 + $1.events }
@@ -81,3 +85,27 @@ struct Watch: ParsableCommand {
 @_silgen_name("mallopt")
 func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
 #endif
+
+/// A stop asked for by a signal, kept until there is something to stop: `attach` runs the
+/// stop at once if the signal came first, else when it comes.
+final class PendingStop: @unchecked Sendable {
+    private let lock = NSLock()
+    private var signal: Int32?
+    private var stop: ((Int32) -> Void)?
+
+    func request(_ sig: Int32) {
+        lock.lock()
+        signal = sig
+        let s = stop
+        lock.unlock()
+        s?(sig)
+    }
+
+    func attach(_ body: @escaping (Int32) -> Void) {
+        lock.lock()
+        stop = body
+        let early = signal
+        lock.unlock()
+        if let early { body(early) }
+    }
+}
