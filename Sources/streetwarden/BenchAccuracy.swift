@@ -130,7 +130,7 @@ struct BenchAccuracy: ParsableCommand {
 
     func loadYOLO(classes: [String]) throws -> [Item] {
         let datasetNames = try names.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            ?? Self.yamlNames(path: data + "/data.yaml")
+            ?? YOLODataYAML.names(path: data + "/data.yaml")
         var map: [String: String] = [:]
         for m in mappings {
             let parts = m.split(separator: "=", maxSplits: 1).map(String.init)
@@ -185,36 +185,6 @@ struct BenchAccuracy: ParsableCommand {
             items.append(Item(path: p, boxes: boxes, known: known, hasBoxes: true))
         }
         return items
-    }
-
-    /// `names:` of a YOLO data.yaml: a flow list `[a, b]`, a block list, or an `id: name` mapping.
-    static func yamlNames(path: String) throws -> [String] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CLIError("\(path): not found; give the class names with --names")
-        }
-        let lines = text.components(separatedBy: .newlines)
-        func clean(_ s: Substring) -> String {
-            s.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
-        }
-        for (i, raw) in lines.enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            guard line.hasPrefix("names:") else { continue }
-            let rest = line.dropFirst("names:".count).trimmingCharacters(in: .whitespaces)
-            if rest.hasPrefix("[") {
-                return rest.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).split(separator: ",").map(clean)
-            }
-            var out: [String] = []
-            for next in lines[(i + 1)...] {
-                let t = next.trimmingCharacters(in: .whitespaces)
-                if t.isEmpty { continue }
-                guard next.hasPrefix(" ") || next.hasPrefix("-") else { break }
-                if t.hasPrefix("-") { out.append(clean(t.dropFirst())) } else if let c = t.firstIndex(of: ":") {
-                    out.append(clean(t[t.index(after: c)...]))
-                }
-            }
-            if !out.isEmpty { return out }
-        }
-        throw CLIError("\(path): no 'names:' list; give the class names with --names")
     }
 
     // MARK: - Metrics
