@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 
 /// `bench accuracy` on YOLO datasets made here (images by the ffmpeg CLI, the colour-probe
-/// model): a data.yaml it cannot read is named, file and line.
+/// model): a label line or a data.yaml it cannot read is named, file and line, never dropped
+/// in silence and never a crash.
 final class BenchAccuracyCommandTests: XCTestCase {
     /// A YOLO dataset with two red images (`a`, `b`) under images/val, `data.yaml` holding
     /// `yaml` (none when nil), and the labels given per image stem; plus the model.
@@ -29,6 +30,54 @@ final class BenchAccuracyCommandTests: XCTestCase {
 
     func bench(_ d: (data: String, model: String)) throws -> CLI.Result {
         try CLI.run(["bench", "accuracy", "--data", d.data, "--model", d.model])
+    }
+
+    /// A class id past Int's range crashed the command (an Int(Double) trap): now the image is
+    /// skipped with a warning naming the file and line, and the exit status is 1.
+    func testHugeClassIdIsAWarningNotACrash() throws {
+        for id in ["9223372036854775807", "9223372036854775808", "99999999999999999999999", "4611686018427387904"] {
+            let d = try dataset(labels: ["a": "0 0.5 0.5 0.2 0.2\n", "b": "\(id) 0.5 0.5 0.2 0.2\n"])
+            let r = try bench(d)
+            XCTAssertEqual(r.status, 1, "\(id): \(r.stderr)")
+            XCTAssertEqual(r.stderr, "warning: skipped \(d.data)/labels/val/b.txt: line 1: class id \(id) is out of range 0…1 (2 class name(s))\n")
+            XCTAssertTrue(r.stdout.contains("1 image(s) scored, 1 skipped"), r.stdout)
+        }
+    }
+
+    /// Every malformed line makes its image skipped, with file, line and reason; blank lines,
+    /// an id of a dataset class that is no model class (`cats`), `3.0`-style ids and polygons
+    /// are fine.
+    func testMalformedLabelLinesAreNamedAndTheImageSkipped() throws {
+        let bad: [(String, String)] = [
+            ("2 0.5 0.5 0.2 0.2", "class id 2 is out of range 0…1"),
+            ("-1 0.5 0.5 0.2 0.2", "class id '-1' is not a whole number"),
+            ("1.5 0.5 0.5 0.2 0.2", "class id '1.5' is not a whole number"),
+            ("1e5 0.5 0.5 0.2 0.2", "class id '1e5' is not a whole number"),
+            ("0x1 0.5 0.5 0.2 0.2", "class id '0x1' is not a whole number"),
+            ("garbage text", "2 field(s)"),
+            ("0 nan 0.5 0.2 0.2", "coordinate 'nan' is not a number in 0…1"),
+            ("0 0.5 0.5 inf 0.2", "coordinate 'inf' is not a number in 0…1"),
+            ("0 0.5 0.5 -3 9", "coordinate '-3' is not a number in 0…1"),
+            ("0 0.5 0.5 0.2 1.5", "coordinate '1.5' is not a number in 0…1"),
+            ("0 0.5 0.5 0.2", "4 field(s)"),
+        ]
+        for (line, reason) in bad {
+            let d = try dataset(labels: ["a": "0 0.5 0.5 0.2 0.2\n", "b": "0 0.1 0.1 0.1 0.1\n\n\(line)\n"])
+            let r = try bench(d)
+            XCTAssertEqual(r.status, 1, "\(line): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("warning: skipped \(d.data)/labels/val/b.txt: line 3: \(reason)"), "\(line): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stdout.contains("1 image(s) scored, 1 skipped"), r.stdout)
+        }
+        let d = try dataset(labels: ["a": "\n0 0.5 0.5 0.2 0.2\r\n\n1 0.5 0.5 0.2 0.2\n",
+                                     "b": "1.0 0.1 0.1 0.1 0.1\n0.00 0.1 0.1 0.2 0.1 0.2 0.3\n"])
+        let r = try CLI.run(["bench", "accuracy", "--data", d.data, "--model", d.model, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "")
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(obj["images"] as? Int, 2)
+        let garbage = try XCTUnwrap((obj["classes"] as? [String: [String: Any]])?["garbage"])
+        XCTAssertEqual(garbage["positives"] as? Int, 2, "both images hold a garbage box")
     }
 
     /// A data.yaml that cannot be read says why: not UTF-8, not valid YAML (with the line);
