@@ -46,10 +46,13 @@ public final class Model: @unchecked Sendable {
         var base = path
         for ext in [".json", ".safetensors"] where base.hasSuffix(ext) { base.removeLast(ext.count) }
         let jsonPath = base + ".json", weightsPath = base + ".safetensors"
-        guard let json = FileBytes.contents(of: jsonPath) else {
-            throw ModelError("\(jsonPath): cannot read the model graph (expected NAME.json beside NAME.safetensors)")
+        func read(_ path: String) throws -> [UInt8] {
+            do { return try FileBytes.contents(of: path) } catch let f as FileBytes.Failure {
+                throw ModelError("\(path): \(f.reason) (a model is NAME.json with NAME.safetensors beside it)")
+            }
         }
-        let weights = try SafeTensors(contentsOf: weightsPath)
+        let json = try read(jsonPath)
+        let weights = try SafeTensors(bytes: try read(weightsPath), name: weightsPath)
         return try Model(json: json, jsonName: jsonPath, weights: weights, kernels: kernels, threads: threads)
     }
 

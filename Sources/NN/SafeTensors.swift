@@ -25,8 +25,9 @@ public struct SafeTensors {
     private let dataStart: Int
 
     public init(contentsOf path: String) throws {
-        guard let d = FileBytes.contents(of: path) else {
-            throw ModelError("\(path): cannot read the weights file")
+        let d: [UInt8]
+        do { d = try FileBytes.contents(of: path) } catch let f as FileBytes.Failure {
+            throw ModelError("\(path): \(f.reason)")
         }
         try self.init(bytes: d, name: path)
     }

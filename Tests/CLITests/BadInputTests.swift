@@ -56,6 +56,21 @@ final class BadInputTests: XCTestCase {
         assertOneLineError(missing, mentions: "none: no such file")
     }
 
+    /// A model file that is not there is "No such file or directory", whichever of the pair it is.
+    func testMissingGraphOrWeightsSaysNoSuchFile() throws {
+        let dir = try temporaryFolder(self)
+        let lone = dir.appendingPathComponent("small-targets.json")
+        try Data(#"{"classes": {"garbage": {"min_size": 8}}}"#.utf8).write(to: lone)
+        let notice = dir.appendingPathComponent("NOTICE")
+        try Data("Weights licensed under …\n".utf8).write(to: notice)
+        let db = dir.appendingPathComponent("x.sqlite").path
+        var r = try CLI.run(["analyze", "a.mp4", "--model", lone.path, "--db", db])
+        assertOneLineError(r, mentions: dir.appendingPathComponent("small-targets.safetensors").path + ": No such file or directory")
+        r = try CLI.run(["analyze", "a.mp4", "--model", notice.path, "--db", db])
+        assertOneLineError(r, mentions: notice.path + ".json: No such file or directory")
+        XCTAssertFalse(r.stderr.contains("cannot read"), r.stderr)
+    }
+
     /// A --start the store could not keep (year 99999) is refused before anything is stored.
     func testImplausibleStartRejected() throws {
         let dir = try temporaryFolder(self)

@@ -91,4 +91,25 @@ final class LoaderTests: XCTestCase {
             }
         }
     }
+
+    /// A graph or weights file that cannot be opened: the system's reason, not "cannot read".
+    func testUnreadableFilesGiveTheSystemReason() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sw-loader-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        XCTAssertThrowsError(try Model.load(path: dir.path + "/none.json")) {
+            XCTAssertTrue("\($0)".hasPrefix(dir.path + "/none.json: No such file or directory"), "\($0)")
+        }
+        try Data(try Fixtures.bytes("ops_zoo.json")).write(to: dir.appendingPathComponent("lone.json"))
+        XCTAssertThrowsError(try Model.load(path: dir.path + "/lone.json")) {
+            XCTAssertTrue("\($0)".hasPrefix(dir.path + "/lone.safetensors: No such file or directory"), "\($0)")
+        }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("d.json"), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try Model.load(path: dir.path + "/d")) {
+            XCTAssertTrue("\($0)".hasPrefix(dir.path + "/d.json: Is a directory"), "\($0)")
+        }
+        XCTAssertThrowsError(try SafeTensors(contentsOf: dir.path + "/none.safetensors")) {
+            XCTAssertEqual("\($0)", dir.path + "/none.safetensors: No such file or directory")
+        }
+    }
 }
