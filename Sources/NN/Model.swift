@@ -16,6 +16,8 @@ public final class Model: @unchecked Sendable {
     }
 
     public let metadata: ModelMetadata
+    /// The graph file the model was read from (`NAME.json`): what errors about the model name.
+    public let file: String
     public private(set) var kernels: KernelSet
     /// Intra-op threads per forward pass (1 = single-threaded, the default).
     public var threads: Int {
@@ -63,6 +65,7 @@ public final class Model: @unchecked Sendable {
         Model.fold(parsed, outputs: parsedOutputs)
         let (nodes, outputIDs) = Model.splitUpsampledConcats(parsed, outputs: parsedOutputs)
         self.metadata = metadata
+        self.file = jsonName
         self.kernels = try KernelSelection.kernels(path ?? KernelSelection.best)
         self._threads = max(1, threads)
 
@@ -307,6 +310,9 @@ public final class Model: @unchecked Sendable {
         for t in tables { t.deallocate() }
     }
 
+    /// Shapes of the tensors `runAll` returns, in the order of the model file's `outputs`.
+    public var outputShapes: [[Int]] { outputs.map { $0.1 } }
+
     /// Switches the kernel path (e.g. `--kernels`); throws if this CPU cannot run it.
     public func setKernels(_ path: KernelPath) throws {
         let k = try KernelSelection.kernels(path)
@@ -327,7 +333,7 @@ public final class Model: @unchecked Sendable {
     /// Same as `runAll(_:)` over a planar buffer (no copy of the caller's array).
     public func runAll(planar: UnsafeBufferPointer<Float>, shape: [Int]) throws -> [Tensor] {
         guard shape == metadata.inputShape, planar.count == shape.reduce(1, *) else {
-            throw ModelError("model '\(metadata.name)' expects input \(metadata.inputShape), got \(shape) with \(planar.count) values")
+            throw ModelError("\(file): the model expects input \(metadata.inputShape), got \(shape) with \(planar.count) values")
         }
         return lock.withLock {
             forward(planar, timings: nil)
