@@ -70,7 +70,10 @@ struct GraphParser {
     func parse(_ json: [UInt8]) throws -> (ModelMetadata, [Node]) {
         guard json.count <= 16 << 20 else { throw ModelError("\(file): graph file is \(json.count) bytes, over the 16 MiB limit") }
         let root: Any
-        do { root = try ModelJSON.parse(json) } catch {
+        do { root = try ModelJSON.parseRejectingDuplicates(json) } catch let d as ModelJSON.DuplicateKey {
+            let place = d.path.enumerated().map { $0.offset == 0 || $0.element.hasPrefix("[") ? $0.element : "." + $0.element }.joined()
+            throw ModelError("\(file): \(place.isEmpty ? "" : place + ": ")'\(d.key)' appears twice")
+        } catch {
             throw ModelError("\(file): not valid JSON")
         }
         let top = try JSONFields(root, context: file)

@@ -45,7 +45,11 @@ public struct SafeTensors {
             throw ModelError("\(name): truncated: header claims \(headerLength) bytes, file has \(bytes.count - 8) after the length")
         }
         let parsed: Any
-        do { parsed = try ModelJSON.parse(bytes[8..<(8 + headerLength)]) } catch {
+        do { parsed = try ModelJSON.parseRejectingDuplicates(bytes[8..<(8 + headerLength)]) } catch let d as ModelJSON.DuplicateKey {
+            // JSON keeps only one of the two: which tensor is meant cannot be known.
+            if let tensor = d.path.first { throw ModelError("\(name): tensor '\(tensor)' has '\(d.key)' twice in the header") }
+            throw ModelError("\(name): \(d.key == "__metadata__" ? "" : "tensor ")'\(d.key)' appears twice in the header")
+        } catch {
             throw ModelError("\(name): safetensors header is not valid JSON")
         }
         guard let dict = parsed as? [String: Any] else { throw ModelError("\(name): safetensors header is not a JSON object") }

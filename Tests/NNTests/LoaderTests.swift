@@ -92,6 +92,33 @@ final class LoaderTests: XCTestCase {
         }
     }
 
+    /// JSON keeps one value of a key given twice, so which tensor (or field) is meant cannot be
+    /// known: refused, naming the tensor.
+    func testDuplicateKeysInTheHeaderRejected() {
+        let entry = #"{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#
+        assertRejects(safetensors(#"{"a":\#(entry),"a":\#(entry)}"#, data: [0, 0, 0, 0]), "tensor 'a' appears twice in the header")
+        assertRejects(safetensors(#"{"a":\#(entry),"\u0061":\#(entry)}"#, data: [0, 0, 0, 0]), "tensor 'a' appears twice")
+        assertRejects(safetensors(#"{"a":{"dtype":"F32","dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+                      "tensor 'a' has 'dtype' twice")
+        assertRejects(safetensors(#"{"__metadata__":{},"__metadata__":{}}"#), "'__metadata__' appears twice")
+    }
+
+    /// A key twice in the graph file is refused with where it is.
+    func testDuplicateKeysInTheGraphRejected() throws {
+        let text = String(decoding: try Fixtures.bytes("ops_zoo.json"), as: UTF8.self)
+        let weights = try SafeTensors(contentsOf: Fixtures.path("ops_zoo.safetensors"))
+        let open = try XCTUnwrap(text.firstIndex(of: "{"))
+        let top = text[...open] + #""version": 1, "# + text[text.index(after: open)...]
+        XCTAssertThrowsError(try Model(json: Array(top.utf8), jsonName: "m.json", weights: weights)) {
+            XCTAssertEqual("\($0)", "m.json: 'version' appears twice")
+        }
+        let layer = text.replacingOccurrences(of: #""name": "c1","#, with: #""name": "c1", "op": "conv2d","#)
+        XCTAssertNotEqual(layer, text)
+        XCTAssertThrowsError(try Model(json: Array(layer.utf8), jsonName: "m.json", weights: weights)) {
+            XCTAssertEqual("\($0)", "m.json: layers[0]: 'op' appears twice")
+        }
+    }
+
     /// A graph or weights file that cannot be opened: the system's reason, not "cannot read".
     func testUnreadableFilesGiveTheSystemReason() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sw-loader-\(UUID().uuidString)")
