@@ -168,8 +168,12 @@ struct GraphParser {
         }
         let outputs = try top.strings("outputs")
         guard !outputs.isEmpty else { throw ModelError("\(file): 'outputs' must name at least one layer") }
+        // Frames reach the model as RGB planes: a model trained on another channel order would
+        // silently see the wrong colours, so any other value is refused.
+        let color = try input.optionalString("color") ?? "rgb"
+        guard color == "rgb" else { throw ModelError("\(file): input.color '\(color)' is not supported (only \"rgb\")") }
         return ModelMetadata(name: try top.optionalString("name") ?? "model", inputShape: shape,
-                             color: try input.optionalString("color") ?? "rgb", mean: mean, std: std,
+                             color: color, mean: mean, std: std,
                              classes: classes, thresholds: thresholds, headType: headType, nmsIoU: nms,
                              provenance: provenance, outputs: outputs)
     }

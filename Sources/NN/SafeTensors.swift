@@ -135,7 +135,7 @@ public struct SafeTensors {
 
     /// (`what` is built only for the error: a model has hundreds of shape entries.)
     static func nonNegativeInt(_ v: Any, _ what: @autoclosure () -> String) throws -> Int {
-        guard let d = (v as? NSNumber)?.doubleValue, d >= 0, d < 9.0e15, d == d.rounded() else {
+        guard let n = v as? NSNumber, !JSONFields.isBool(n), case let d = n.doubleValue, d >= 0, d < 9.0e15, d == d.rounded() else {
             throw ModelError("\(what()): '\(v)' is not a non-negative integer")
         }
         return Int(d)

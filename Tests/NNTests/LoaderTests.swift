@@ -103,6 +103,26 @@ final class LoaderTests: XCTestCase {
         assertRejects(safetensors(#"{"__metadata__":{},"__metadata__":{}}"#), "'__metadata__' appears twice")
     }
 
+    /// `true` is not the number 1: a number field refuses it, in the graph and in the header.
+    func testBooleansAreNotNumbers() throws {
+        try assertGraphRejected("'padding' must be a finite number") { g in layers(&g) { $0[0]["padding"] = true } }
+        try assertGraphRejected("'mean' must be a list of numbers") { g in
+            g["input"] = ["shape": [3, 24, 40], "color": "rgb", "mean": [false, 0, 0], "std": [1, 1, 1]]
+        }
+        try assertGraphRejected("threshold") { g in g["thresholds"] = ["garbage": true, "street_vending": 0.5, "illegal_ad": 0.5] }
+        assertRejects(safetensors(#"{"a":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "non-negative integer")
+    }
+
+    /// Frames are fed as RGB planes: any other `input.color` (a typo, a BGR-trained model) is refused.
+    func testInputColorOtherThanRGBRejected() throws {
+        for color in ["bgr", "cmyk", "RGB", ""] {
+            try assertGraphRejected("m.json: input.color '\(color)' is not supported") { g in
+                g["input"] = ["shape": [3, 24, 40], "color": color, "mean": [0, 0, 0], "std": [1, 1, 1]]
+            }
+        }
+        try assertGraphRejected("input: 'color' must be a string") { g in g["input"] = ["shape": [3, 24, 40], "color": 1] }
+    }
+
     /// A key twice in the graph file is refused with where it is.
     func testDuplicateKeysInTheGraphRejected() throws {
         let text = String(decoding: try Fixtures.bytes("ops_zoo.json"), as: UTF8.self)
