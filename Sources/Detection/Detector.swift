@@ -20,8 +20,13 @@ public final class Detector: @unchecked Sendable {
 
     public init(model: Model) throws {
         let m = model.metadata
-        guard m.headType == "grid" else { throw ModelError("model '\(m.name)': head type '\(m.headType)' is not 'grid'") }
-        guard m.inputChannels == 3 else { throw ModelError("model '\(m.name)': input has \(m.inputChannels) channels, detection needs 3 (RGB)") }
+        guard m.headType == "grid" else { throw ModelError("\(model.file): head type '\(m.headType)' is not 'grid'") }
+        guard m.inputChannels == 3 else { throw ModelError("\(model.file): input has \(m.inputChannels) channels, detection needs 3 (RGB)") }
+        // Checked here, at load, so a wrong head is one error about the model, not one per input.
+        let head = model.outputShapes[0]
+        guard head.count == 3, head[0] == 5 + m.classes.count else {
+            throw ModelError("\(model.file): head output '\(m.outputs[0])' has shape \(head), not [5 + \(m.classes.count), Gh, Gw]")
+        }
         self.model = model
         self.classes = m.classes
         self.thresholds = m.classes.map { m.thresholds[$0] ?? 0.5 }
@@ -38,7 +43,7 @@ public final class Detector: @unchecked Sendable {
     public func detect(planar: UnsafeBufferPointer<Float>) throws -> FrameDetections {
         let shape = model.metadata.inputShape
         guard planar.count == shape.reduce(1, *) else {
-            throw ModelError("detect: frame has \(planar.count) values, model '\(model.metadata.name)' needs 3×\(inputHeight)×\(inputWidth) = \(shape.reduce(1, *))")
+            throw ModelError("detect: frame has \(planar.count) values, model \(model.file) needs 3×\(inputHeight)×\(inputWidth) = \(shape.reduce(1, *))")
         }
         return try decode(try model.runAll(planar: planar, shape: shape)[0])
     }
@@ -47,12 +52,12 @@ public final class Detector: @unchecked Sendable {
     public func decode(_ head: Tensor) throws -> FrameDetections {
         let k = classes.count
         guard head.shape.count == 3, head.shape[0] == 5 + k else {
-            throw ModelError("model '\(model.metadata.name)': head output \(head.shape) is not [5 + \(k), Gh, Gw]")
+            throw ModelError("\(model.file): head output \(head.shape) is not [5 + \(k), Gh, Gw]")
         }
         // A NaN passes no threshold: weights that overflow (finite but huge) would otherwise
         // make a model that runs and never finds anything.
         if head.data.contains(where: { !$0.isFinite }) {
-            throw ModelError("model '\(model.metadata.name)': its output holds NaN or infinite values (damaged or out-of-range weights)")
+            throw ModelError("\(model.file): the model's output holds NaN or infinite values (damaged or out-of-range weights)")
         }
         return Detector.decode(head, classes: classes, thresholds: thresholds, nmsIoU: nmsIoU,
                                maxPerClass: maxRegionsPerClass)

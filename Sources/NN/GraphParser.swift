@@ -70,7 +70,10 @@ struct GraphParser {
     func parse(_ json: [UInt8]) throws -> (ModelMetadata, [Node]) {
         guard json.count <= 16 << 20 else { throw ModelError("\(file): graph file is \(json.count) bytes, over the 16 MiB limit") }
         let root: Any
-        do { root = try ModelJSON.parse(json) } catch {
+        do { root = try ModelJSON.parseRejectingDuplicates(json) } catch let d as ModelJSON.DuplicateKey {
+            let place = d.path.enumerated().map { $0.offset == 0 || $0.element.hasPrefix("[") ? $0.element : "." + $0.element }.joined()
+            throw ModelError("\(file): \(place.isEmpty ? "" : place + ": ")'\(d.key)' appears twice")
+        } catch {
             throw ModelError("\(file): not valid JSON")
         }
         let top = try JSONFields(root, context: file)
@@ -165,8 +168,12 @@ struct GraphParser {
         }
         let outputs = try top.strings("outputs")
         guard !outputs.isEmpty else { throw ModelError("\(file): 'outputs' must name at least one layer") }
+        // Frames reach the model as RGB planes: a model trained on another channel order would
+        // silently see the wrong colours, so any other value is refused.
+        let color = try input.optionalString("color") ?? "rgb"
+        guard color == "rgb" else { throw ModelError("\(file): input.color '\(color)' is not supported (only \"rgb\")") }
         return ModelMetadata(name: try top.optionalString("name") ?? "model", inputShape: shape,
-                             color: try input.optionalString("color") ?? "rgb", mean: mean, std: std,
+                             color: color, mean: mean, std: std,
                              classes: classes, thresholds: thresholds, headType: headType, nmsIoU: nms,
                              provenance: provenance, outputs: outputs)
     }

@@ -32,8 +32,12 @@ struct JSONFields {
 
     func optionalString(_ key: String) throws -> String? { has(key) ? try string(key) : nil }
 
+    /// Whether `n` is a JSON `true` or `false`: the parsers make those NSNumbers too (type "c"),
+    /// and a number field must not take them as 1 and 0.
+    static func isBool(_ n: NSNumber) -> Bool { n.objCType.pointee == CChar(UInt8(ascii: "c")) }
+
     func double(_ key: String) throws -> Double {
-        guard let v = object[key], let n = v as? NSNumber, n.doubleValue.isFinite else {
+        guard let v = object[key], let n = v as? NSNumber, !Self.isBool(n), n.doubleValue.isFinite else {
             throw ModelError("\(context): '\(key)' must be a finite number")
         }
         return n.doubleValue
@@ -76,7 +80,7 @@ struct JSONFields {
 
     func numbers(_ key: String) throws -> [Double] {
         try array(key).map {
-            guard let n = $0 as? NSNumber, n.doubleValue.isFinite else {
+            guard let n = $0 as? NSNumber, !Self.isBool(n), n.doubleValue.isFinite else {
                 throw ModelError("\(context): '\(key)' must be a list of numbers")
             }
             return n.doubleValue

@@ -16,6 +16,8 @@ public final class Model: @unchecked Sendable {
     }
 
     public let metadata: ModelMetadata
+    /// The graph file the model was read from (`NAME.json`): what errors about the model name.
+    public let file: String
     public private(set) var kernels: KernelSet
     /// Intra-op threads per forward pass (1 = single-threaded, the default).
     public var threads: Int {
@@ -46,10 +48,13 @@ public final class Model: @unchecked Sendable {
         var base = path
         for ext in [".json", ".safetensors"] where base.hasSuffix(ext) { base.removeLast(ext.count) }
         let jsonPath = base + ".json", weightsPath = base + ".safetensors"
-        guard let json = FileBytes.contents(of: jsonPath) else {
-            throw ModelError("\(jsonPath): cannot read the model graph (expected NAME.json beside NAME.safetensors)")
+        func read(_ path: String) throws -> [UInt8] {
+            do { return try FileBytes.contents(of: path) } catch let f as FileBytes.Failure {
+                throw ModelError("\(path): \(f.reason) (a model is NAME.json with NAME.safetensors beside it)")
+            }
         }
-        let weights = try SafeTensors(contentsOf: weightsPath)
+        let json = try read(jsonPath)
+        let weights = try SafeTensors(bytes: try read(weightsPath), name: weightsPath)
         return try Model(json: json, jsonName: jsonPath, weights: weights, kernels: kernels, threads: threads)
     }
 
@@ -60,6 +65,7 @@ public final class Model: @unchecked Sendable {
         Model.fold(parsed, outputs: parsedOutputs)
         let (nodes, outputIDs) = Model.splitUpsampledConcats(parsed, outputs: parsedOutputs)
         self.metadata = metadata
+        self.file = jsonName
         self.kernels = try KernelSelection.kernels(path ?? KernelSelection.best)
         self._threads = max(1, threads)
 
@@ -304,6 +310,9 @@ public final class Model: @unchecked Sendable {
         for t in tables { t.deallocate() }
     }
 
+    /// Shapes of the tensors `runAll` returns, in the order of the model file's `outputs`.
+    public var outputShapes: [[Int]] { outputs.map { $0.1 } }
+
     /// Switches the kernel path (e.g. `--kernels`); throws if this CPU cannot run it.
     public func setKernels(_ path: KernelPath) throws {
         let k = try KernelSelection.kernels(path)
@@ -324,7 +333,7 @@ public final class Model: @unchecked Sendable {
     /// Same as `runAll(_:)` over a planar buffer (no copy of the caller's array).
     public func runAll(planar: UnsafeBufferPointer<Float>, shape: [Int]) throws -> [Tensor] {
         guard shape == metadata.inputShape, planar.count == shape.reduce(1, *) else {
-            throw ModelError("model '\(metadata.name)' expects input \(metadata.inputShape), got \(shape) with \(planar.count) values")
+            throw ModelError("\(file): the model expects input \(metadata.inputShape), got \(shape) with \(planar.count) values")
         }
         return lock.withLock {
             forward(planar, timings: nil)

@@ -17,6 +17,81 @@ enum ModelJSON {
     }
 
     static func parse(_ bytes: [UInt8]) throws -> Any { try parse(bytes[...]) }
+
+    /// A key that appears twice in one object: `path` names the values that hold that object,
+    /// outermost first (an object's key, or `[i]` for the i-th element of a list).
+    struct DuplicateKey: Error, Equatable {
+        let path: [String]
+        let key: String
+    }
+
+    /// `parse`, but a document with a key twice in one object is refused with `DuplicateKey`
+    /// where `JSONSerialization` would silently keep one of the values. (The fast parser
+    /// already declines such documents, so only the ones it declines are scanned.)
+    static func parseRejectingDuplicates(_ bytes: ArraySlice<UInt8>) throws -> Any {
+        if let fast = bytes.withUnsafeBufferPointer({ FastParser.document($0) }) { return fast }
+        let parsed = try JSONSerialization.jsonObject(with: Data(bytes))
+        if let duplicate = bytes.withUnsafeBufferPointer({ duplicateKey(in: $0) }) { throw duplicate }
+        return parsed
+    }
+
+    static func parseRejectingDuplicates(_ bytes: [UInt8]) throws -> Any { try parseRejectingDuplicates(bytes[...]) }
+
+    /// The first key that appears twice in one object of `p`, which must be JSON that
+    /// `JSONSerialization` accepts (so the scan need not check the syntax), or nil.
+    static func duplicateKey(in p: UnsafeBufferPointer<UInt8>) -> DuplicateKey? {
+        enum Frame {
+            case object(keys: Set<String>, last: String?)
+            case array(commas: Int)
+        }
+        var stack: [Frame] = []
+        /// Whether the next string in the current object is a key (after `{` or `,`).
+        var expectKey = false
+        var i = 0
+        while i < p.count {
+            switch p[i] {
+            case UInt8(ascii: "{"):
+                stack.append(.object(keys: [], last: nil))
+                expectKey = true
+            case UInt8(ascii: "["):
+                stack.append(.array(commas: 0))
+                expectKey = false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                stack.removeLast()
+                expectKey = false
+            case UInt8(ascii: ","):
+                switch stack.last {
+                case .object?: expectKey = true
+                case .array(let n)?: stack[stack.count - 1] = .array(commas: n + 1)
+                case nil: break
+                }
+            case UInt8(ascii: "\""):
+                let start = i
+                i += 1
+                while i < p.count, p[i] != UInt8(ascii: "\"") { i += p[i] == UInt8(ascii: "\\") ? 2 : 1 }
+                guard expectKey, case .object(var keys, _)? = stack.last else { break }
+                let raw = UnsafeBufferPointer(rebasing: p[start...min(i, p.count - 1)])
+                let key = raw.contains(UInt8(ascii: "\\"))
+                    ? ((try? JSONSerialization.jsonObject(with: Data([UInt8(ascii: "[")] + raw + [UInt8(ascii: "]")])) as? [String])?.first ?? "")
+                    : String(decoding: UnsafeBufferPointer(rebasing: raw.dropFirst().dropLast()), as: UTF8.self)
+                guard keys.insert(key).inserted else {
+                    let path = stack.dropLast().map { frame -> String in
+                        switch frame {
+                        case .object(_, let last): return last ?? ""
+                        case .array(let n): return "[\(n)]"
+                        }
+                    }
+                    return DuplicateKey(path: path, key: key)
+                }
+                stack[stack.count - 1] = .object(keys: keys, last: key)
+                expectKey = false
+            default:
+                break  // whitespace, `:`, numbers and literals
+            }
+            i += 1
+        }
+        return nil
+    }
 }
 
 /// The subset parser: returns nil wherever `JSONSerialization` might differ.

@@ -25,8 +25,9 @@ public struct SafeTensors {
     private let dataStart: Int
 
     public init(contentsOf path: String) throws {
-        guard let d = FileBytes.contents(of: path) else {
-            throw ModelError("\(path): cannot read the weights file")
+        let d: [UInt8]
+        do { d = try FileBytes.contents(of: path) } catch let f as FileBytes.Failure {
+            throw ModelError("\(path): \(f.reason)")
         }
         try self.init(bytes: d, name: path)
     }
@@ -44,7 +45,11 @@ public struct SafeTensors {
             throw ModelError("\(name): truncated: header claims \(headerLength) bytes, file has \(bytes.count - 8) after the length")
         }
         let parsed: Any
-        do { parsed = try ModelJSON.parse(bytes[8..<(8 + headerLength)]) } catch {
+        do { parsed = try ModelJSON.parseRejectingDuplicates(bytes[8..<(8 + headerLength)]) } catch let d as ModelJSON.DuplicateKey {
+            // JSON keeps only one of the two: which tensor is meant cannot be known.
+            if let tensor = d.path.first { throw ModelError("\(name): tensor '\(tensor)' has '\(d.key)' twice in the header") }
+            throw ModelError("\(name): \(d.key == "__metadata__" ? "" : "tensor ")'\(d.key)' appears twice in the header")
+        } catch {
             throw ModelError("\(name): safetensors header is not valid JSON")
         }
         guard let dict = parsed as? [String: Any] else { throw ModelError("\(name): safetensors header is not a JSON object") }
@@ -130,7 +135,7 @@ public struct SafeTensors {
 
     /// (`what` is built only for the error: a model has hundreds of shape entries.)
     static func nonNegativeInt(_ v: Any, _ what: @autoclosure () -> String) throws -> Int {
-        guard let d = (v as? NSNumber)?.doubleValue, d >= 0, d < 9.0e15, d == d.rounded() else {
+        guard let n = v as? NSNumber, !JSONFields.isBool(n), case let d = n.doubleValue, d >= 0, d < 9.0e15, d == d.rounded() else {
             throw ModelError("\(what()): '\(v)' is not a non-negative integer")
         }
         return Int(d)

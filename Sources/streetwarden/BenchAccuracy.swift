@@ -36,6 +36,8 @@ struct BenchAccuracy: ParsableCommand {
         var boxes: [Int: [Box]]
         var known: Set<Int>
         var hasBoxes: Bool
+        /// Why the image cannot be scored (a malformed label file): it is skipped with a warning.
+        var problem: String? = nil
     }
 
     struct Scored {
@@ -57,6 +59,7 @@ struct BenchAccuracy: ParsableCommand {
             let low = [Float](repeating: 0.01, count: classes.count)
             for item in items {
                 do {
+                    if let problem = item.problem { throw CLIError(problem) }
                     let source = try VideoSource(url: item.path)
                     guard let frame = try source.nextFrame() else { throw CLIError("\(item.path): no image decoded") }
                     let planar = frame.planarRGB(width: detector.inputWidth, height: detector.inputHeight)
@@ -130,7 +133,7 @@ struct BenchAccuracy: ParsableCommand {
 
     func loadYOLO(classes: [String]) throws -> [Item] {
         let datasetNames = try names.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            ?? Self.yamlNames(path: data + "/data.yaml")
+            ?? YOLODataYAML.names(path: data + "/data.yaml")
         var map: [String: String] = [:]
         for m in mappings {
             let parts = m.split(separator: "=", maxSplits: 1).map(String.init)
@@ -162,59 +165,73 @@ struct BenchAccuracy: ParsableCommand {
             let lp = labels + "/" + stem + ".txt"
             var boxes: [Int: [Box]] = [:]
             for k in known { boxes[k] = [] }
-            if let text = try? String(contentsOfFile: lp, encoding: .utf8) {
-                for (n, line) in text.split(whereSeparator: \.isNewline).enumerated() {
-                    let v = line.split(separator: " ").compactMap { Double($0) }
-                    guard !v.isEmpty else { continue }
-                    guard v.count == 5 || (v.count >= 7 && v.count % 2 == 1) else {
-                        throw CLIError("\(lp):\(n + 1): not a YOLO box or polygon line")
-                    }
-                    guard let k = idToClass[Int(v[0])] else { continue }
-                    var x1, y1, x2, y2: Double
-                    if v.count == 5 {
-                        x1 = v[1] - v[3] / 2; y1 = v[2] - v[4] / 2; x2 = v[1] + v[3] / 2; y2 = v[2] + v[4] / 2
-                    } else {
-                        let xs = stride(from: 1, to: v.count, by: 2).map { v[$0] }
-                        let ys = stride(from: 2, to: v.count, by: 2).map { v[$0] }
-                        x1 = xs.min()!; x2 = xs.max()!; y1 = ys.min()!; y2 = ys.max()!
-                    }
-                    let c = { (d: Double) in Float(min(max(d, 0), 1)) }
-                    boxes[k, default: []].append(Box(x1: c(x1), y1: c(y1), x2: c(x2), y2: c(y2)))
+            var problem: String?
+            do {
+                for label in try Self.labels(path: lp, classCount: datasetNames.count) {
+                    guard let k = idToClass[label.id] else { continue }
+                    boxes[k, default: []].append(label.box)
                 }
+            } catch {
+                problem = "\(error)"
             }
-            items.append(Item(path: p, boxes: boxes, known: known, hasBoxes: true))
+            items.append(Item(path: p, boxes: boxes, known: known, hasBoxes: true, problem: problem))
         }
         return items
     }
 
-    /// `names:` of a YOLO data.yaml: a flow list `[a, b]`, a block list, or an `id: name` mapping.
-    static func yamlNames(path: String) throws -> [String] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CLIError("\(path): not found; give the class names with --names")
-        }
-        let lines = text.components(separatedBy: .newlines)
-        func clean(_ s: Substring) -> String {
-            s.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
-        }
-        for (i, raw) in lines.enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            guard line.hasPrefix("names:") else { continue }
-            let rest = line.dropFirst("names:".count).trimmingCharacters(in: .whitespaces)
-            if rest.hasPrefix("[") {
-                return rest.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).split(separator: ",").map(clean)
+    /// One box of a YOLO label file: the dataset class id and the box, normalized x1,y1,x2,y2.
+    struct Label {
+        var id: Int
+        var box: Box
+    }
+
+    /// The boxes of the YOLO label file `path`; none when there is no file (an image without
+    /// objects). Blank lines are skipped; any other line must be `class cx cy w h` or a polygon
+    /// `class x1 y1 x2 y2 x3 y3 …` (whose bounding box is taken) with a class id 0…classCount−1
+    /// and every coordinate 0…1, else the error names the file and the line: a line dropped in
+    /// silence would turn a positive image into a negative one.
+    static func labels(path: String, classCount: Int) throws -> [Label] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw CLIError(ErrorText.line(error)) }
+        guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): not UTF-8") }
+        func shown(_ s: Substring) -> String { ErrorText.escaped(s.count > 24 ? s.prefix(24) + "…" : String(s)) }
+        var out: [Label] = []
+        for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            func fail(_ why: String) -> CLIError { CLIError("\(path): line \(n + 1): \(why)") }
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard let first = fields.first else { continue }
+            guard fields.count == 5 || (fields.count >= 7 && fields.count % 2 == 1) else {
+                throw fail("\(fields.count) field(s), not 'class cx cy w h' or a polygon 'class x1 y1 x2 y2 x3 y3 …'")
             }
-            var out: [String] = []
-            for next in lines[(i + 1)...] {
-                let t = next.trimmingCharacters(in: .whitespaces)
-                if t.isEmpty { continue }
-                guard next.hasPrefix(" ") || next.hasPrefix("-") else { break }
-                if t.hasPrefix("-") { out.append(clean(t.dropFirst())) } else if let c = t.firstIndex(of: ":") {
-                    out.append(clean(t[t.index(after: c)...]))
-                }
+            // Digits only (some exporters write `3.0`): no sign, exponent, hex or fraction.
+            var digits = first
+            if let dot = digits.firstIndex(of: "."), digits[digits.index(after: dot)...].allSatisfy({ $0 == "0" }) {
+                digits = digits[..<dot]
             }
-            if !out.isEmpty { return out }
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+                throw fail("class id '\(shown(first))' is not a whole number 0…\(classCount - 1)")
+            }
+            guard let id = Int(digits), id < classCount else {
+                throw fail("class id \(shown(first)) is out of range 0…\(classCount - 1) (\(classCount) class name(s))")
+            }
+            var v: [Double] = []
+            for f in fields.dropFirst() {
+                guard let d = Double(f), d >= 0, d <= 1 else { throw fail("coordinate '\(shown(f))' is not a number in 0…1") }
+                v.append(d)
+            }
+            var x1, y1, x2, y2: Double
+            if v.count == 4 {
+                x1 = v[0] - v[2] / 2; y1 = v[1] - v[3] / 2; x2 = v[0] + v[2] / 2; y2 = v[1] + v[3] / 2
+            } else {
+                let xs = stride(from: 0, to: v.count, by: 2).map { v[$0] }
+                let ys = stride(from: 1, to: v.count, by: 2).map { v[$0] }
+                x1 = xs.min()!; x2 = xs.max()!; y1 = ys.min()!; y2 = ys.max()!
+            }
+            let c = { (d: Double) in Float(min(max(d, 0), 1)) }
+            out.append(Label(id: id, box: Box(x1: c(x1), y1: c(y1), x2: c(x2), y2: c(y2))))
         }
-        throw CLIError("\(path): no 'names:' list; give the class names with --names")
+        return out
     }
 
     // MARK: - Metrics

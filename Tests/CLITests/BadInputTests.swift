@@ -56,6 +56,41 @@ final class BadInputTests: XCTestCase {
         assertOneLineError(missing, mentions: "none: no such file")
     }
 
+    /// A model that is no detector is named by its file (not its internal `name`, which may be
+    /// the default model's) in one error at load, not once per input.
+    func testUnfitModelNamedByItsFile() throws {
+        let dir = try temporaryFolder(self)
+        let model = try Fixtures.colourProbeModel(in: dir)
+        let graph = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model))) as! [String: Any]
+        let img = dir.appendingPathComponent("grey.mp4")
+        try Fixtures.clip(img, seconds: 1, patches: [])
+        for (edit, reason) in [({ (g: inout [String: Any]) in g["head"] = ["type": "anchor"] }, "head type 'anchor' is not 'grid'"),
+                               ({ (g: inout [String: Any]) in g["outputs"] = ["input"] }, "head output 'input' has shape [3, 36, 64]")] {
+            var g = graph
+            g["name"] = "streetwarden-v1"
+            edit(&g)
+            try JSONSerialization.data(withJSONObject: g).write(to: URL(fileURLWithPath: model))
+            let r = try CLI.run(["detect", img.path, img.path, "--model", model])
+            assertOneLineError(r, mentions: "error: \(model): \(reason)")
+            XCTAssertFalse(r.stderr.contains("streetwarden-v1"), r.stderr)
+        }
+    }
+
+    /// A model file that is not there is "No such file or directory", whichever of the pair it is.
+    func testMissingGraphOrWeightsSaysNoSuchFile() throws {
+        let dir = try temporaryFolder(self)
+        let lone = dir.appendingPathComponent("small-targets.json")
+        try Data(#"{"classes": {"garbage": {"min_size": 8}}}"#.utf8).write(to: lone)
+        let notice = dir.appendingPathComponent("NOTICE")
+        try Data("Weights licensed under …\n".utf8).write(to: notice)
+        let db = dir.appendingPathComponent("x.sqlite").path
+        var r = try CLI.run(["analyze", "a.mp4", "--model", lone.path, "--db", db])
+        assertOneLineError(r, mentions: dir.appendingPathComponent("small-targets.safetensors").path + ": No such file or directory")
+        r = try CLI.run(["analyze", "a.mp4", "--model", notice.path, "--db", db])
+        assertOneLineError(r, mentions: notice.path + ".json: No such file or directory")
+        XCTAssertFalse(r.stderr.contains("cannot read"), r.stderr)
+    }
+
     /// A --start the store could not keep (year 99999) is refused before anything is stored.
     func testImplausibleStartRejected() throws {
         let dir = try temporaryFolder(self)

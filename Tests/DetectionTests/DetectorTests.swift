@@ -79,4 +79,27 @@ final class DetectorTests: XCTestCase {
         bad[1, 0, 0] = .nan
         XCTAssertThrowsError(try detector.decode(bad)) { XCTAssertTrue("\($0)".contains("NaN or infinite"), "\($0)") }
     }
+
+    /// A model that cannot be a detector is one error at load naming its file (not its
+    /// internal `name`, which may be the default model's), never one per frame.
+    func testUnfitModelNamedByItsFileAtLoad() throws {
+        let base = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../NNTests/Fixtures/tiny_fastestdet").standardized.path
+        let graph = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: base + ".json"))) as! [String: Any]
+        let weights = try SafeTensors(contentsOf: base + ".safetensors")
+        func load(_ edit: (inout [String: Any]) -> Void) throws -> Detector {
+            var g = graph
+            g["name"] = "streetwarden-v1"
+            edit(&g)
+            let json = [UInt8](try JSONSerialization.data(withJSONObject: g))
+            return try Detector(model: Model(json: json, jsonName: "/tmp/x.json", weights: weights))
+        }
+        XCTAssertNoThrow(try load { _ in })
+        XCTAssertThrowsError(try load { $0["head"] = ["type": "anchor"] }) {
+            XCTAssertEqual("\($0)", "/tmp/x.json: head type 'anchor' is not 'grid'")
+        }
+        XCTAssertThrowsError(try load { $0["outputs"] = ["input"] }) {
+            XCTAssertEqual("\($0)", "/tmp/x.json: head output 'input' has shape [3, 64, 96], not [5 + 3, Gh, Gw]")
+        }
+    }
 }

@@ -91,4 +91,72 @@ final class LoaderTests: XCTestCase {
             }
         }
     }
+
+    /// JSON keeps one value of a key given twice, so which tensor (or field) is meant cannot be
+    /// known: refused, naming the tensor.
+    func testDuplicateKeysInTheHeaderRejected() {
+        let entry = #"{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#
+        assertRejects(safetensors(#"{"a":\#(entry),"a":\#(entry)}"#, data: [0, 0, 0, 0]), "tensor 'a' appears twice in the header")
+        assertRejects(safetensors(#"{"a":\#(entry),"\u0061":\#(entry)}"#, data: [0, 0, 0, 0]), "tensor 'a' appears twice")
+        assertRejects(safetensors(#"{"a":{"dtype":"F32","dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+                      "tensor 'a' has 'dtype' twice")
+        assertRejects(safetensors(#"{"__metadata__":{},"__metadata__":{}}"#), "'__metadata__' appears twice")
+    }
+
+    /// `true` is not the number 1: a number field refuses it, in the graph and in the header.
+    func testBooleansAreNotNumbers() throws {
+        try assertGraphRejected("'padding' must be a finite number") { g in layers(&g) { $0[0]["padding"] = true } }
+        try assertGraphRejected("'mean' must be a list of numbers") { g in
+            g["input"] = ["shape": [3, 24, 40], "color": "rgb", "mean": [false, 0, 0], "std": [1, 1, 1]]
+        }
+        try assertGraphRejected("threshold") { g in g["thresholds"] = ["garbage": true, "street_vending": 0.5, "illegal_ad": 0.5] }
+        assertRejects(safetensors(#"{"a":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "non-negative integer")
+    }
+
+    /// Frames are fed as RGB planes: any other `input.color` (a typo, a BGR-trained model) is refused.
+    func testInputColorOtherThanRGBRejected() throws {
+        for color in ["bgr", "cmyk", "RGB", ""] {
+            try assertGraphRejected("m.json: input.color '\(color)' is not supported") { g in
+                g["input"] = ["shape": [3, 24, 40], "color": color, "mean": [0, 0, 0], "std": [1, 1, 1]]
+            }
+        }
+        try assertGraphRejected("input: 'color' must be a string") { g in g["input"] = ["shape": [3, 24, 40], "color": 1] }
+    }
+
+    /// A key twice in the graph file is refused with where it is.
+    func testDuplicateKeysInTheGraphRejected() throws {
+        let text = String(decoding: try Fixtures.bytes("ops_zoo.json"), as: UTF8.self)
+        let weights = try SafeTensors(contentsOf: Fixtures.path("ops_zoo.safetensors"))
+        let open = try XCTUnwrap(text.firstIndex(of: "{"))
+        let top = text[...open] + #""version": 1, "# + text[text.index(after: open)...]
+        XCTAssertThrowsError(try Model(json: Array(top.utf8), jsonName: "m.json", weights: weights)) {
+            XCTAssertEqual("\($0)", "m.json: 'version' appears twice")
+        }
+        let layer = text.replacingOccurrences(of: #""name": "c1","#, with: #""name": "c1", "op": "conv2d","#)
+        XCTAssertNotEqual(layer, text)
+        XCTAssertThrowsError(try Model(json: Array(layer.utf8), jsonName: "m.json", weights: weights)) {
+            XCTAssertEqual("\($0)", "m.json: layers[0]: 'op' appears twice")
+        }
+    }
+
+    /// A graph or weights file that cannot be opened: the system's reason, not "cannot read".
+    func testUnreadableFilesGiveTheSystemReason() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sw-loader-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        XCTAssertThrowsError(try Model.load(path: dir.path + "/none.json")) {
+            XCTAssertTrue("\($0)".hasPrefix(dir.path + "/none.json: No such file or directory"), "\($0)")
+        }
+        try Data(try Fixtures.bytes("ops_zoo.json")).write(to: dir.appendingPathComponent("lone.json"))
+        XCTAssertThrowsError(try Model.load(path: dir.path + "/lone.json")) {
+            XCTAssertTrue("\($0)".hasPrefix(dir.path + "/lone.safetensors: No such file or directory"), "\($0)")
+        }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("d.json"), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try Model.load(path: dir.path + "/d")) {
+            XCTAssertTrue("\($0)".hasPrefix(dir.path + "/d.json: Is a directory"), "\($0)")
+        }
+        XCTAssertThrowsError(try SafeTensors(contentsOf: dir.path + "/none.safetensors")) {
+            XCTAssertEqual("\($0)", dir.path + "/none.safetensors: No such file or directory")
+        }
+    }
 }

@@ -142,4 +142,24 @@ final class ModelJSONTests: XCTestCase {
         XCTAssertNil(bad.withUnsafeBufferPointer { FastParser.document($0) })
         XCTAssertEqual((try? ModelJSON.parse(bad)) == nil, (try? JSONSerialization.jsonObject(with: Data(bad))) == nil)
     }
+
+    /// The duplicate-key scan finds a key given twice in any object, with where it is, also
+    /// when the two spellings differ only in escapes; keys repeated in different objects are fine.
+    func testDuplicateKeyScan() throws {
+        func scan(_ doc: String) -> ModelJSON.DuplicateKey? {
+            XCTAssertNotNil(try? JSONSerialization.jsonObject(with: Data(doc.utf8)), doc)
+            return Array(doc.utf8).withUnsafeBufferPointer { ModelJSON.duplicateKey(in: $0) }
+        }
+        XCTAssertEqual(scan(#"{"a":1,"a":2}"#), .init(path: [], key: "a"))
+        XCTAssertEqual(scan(#"{"a":1,"\u0061":2}"#), .init(path: [], key: "a"))
+        XCTAssertEqual(scan(#"{"x":[1,"s",{"b":1},{"c":"b","b":{},"b":2}]}"#), .init(path: ["x", "[3]"], key: "b"))
+        XCTAssertEqual(scan(#"{"o":{"p":{"k":"\"k\"","k":0}}}"#), .init(path: ["o", "p"], key: "k"))
+        XCTAssertNil(scan(#"{"a":{"a":1},"b":[{"a":1},{"a":2}],"c":"a","d":["a","a"]}"#))
+        XCTAssertNil(scan(#"[{"a":1},{"a":1}]"#))
+        XCTAssertThrowsError(try ModelJSON.parseRejectingDuplicates(Array(#"{"n":12345678901234567890,"n":1}"#.utf8))) {
+            XCTAssertEqual($0 as? ModelJSON.DuplicateKey, .init(path: [], key: "n"))
+        }
+        let fine = Array(#"{"n":12345678901234567890,"m":[1,]}"#.utf8)
+        XCTAssertEqual(try ModelJSON.parseRejectingDuplicates(fine) as? NSDictionary, try ModelJSON.parse(fine) as? NSDictionary)
+    }
 }
