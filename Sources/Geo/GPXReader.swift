@@ -15,7 +15,7 @@ enum GPXReader {
         parser.delegate = delegate
         let ok = parser.parse()
         if !ok || delegate.error != nil {
-            let err = (delegate.error?.0 ?? parser.parserError).map { ($0 as NSError).localizedDescription } ?? "unknown XML error"
+            let err = (delegate.error?.0 ?? parser.parserError).map(Self.reason) ?? "unknown XML error"
             throw TrackError(.malformed, input: name, line: delegate.error?.1 ?? parser.lineNumber,
                              reason: "not well-formed GPX XML (\(err))")
         }
@@ -30,6 +30,26 @@ enum GPXReader {
         }
         track.warnings.sort { ($0.line ?? 0) < ($1.line ?? 0) }
         return track
+    }
+
+    /// The parser's error in words. Foundation's XMLParser passes libxml2's error numbers on
+    /// ("NSXMLParserErrorDomain error 5"): the common ones are named here.
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        guard ns.domain == XMLParser.errorDomain else { return ns.localizedDescription }
+        let names: [Int: String] = [
+            4: "the document is empty", 5: "the document ends before its elements are closed",
+            9: "a character that XML does not allow", 26: "an entity that is not declared",
+            34: "a string that is not closed", 37: "an entity that is not finished",
+            39: "an attribute value without quotes", 41: "an attribute without a value",
+            42: "an attribute given twice", 64: "a name reserved by XML", 68: "a name expected",
+            72: "'<' expected", 73: "'>' expected", 74: "'</' expected", 75: "'=' expected",
+            76: "a closing tag that does not match the opening one", 77: "a tag that is not closed",
+            81: "text that is not in its declared encoding", 85: "elements that are not balanced",
+            86: "extra content after the root element", 89: "entities that refer to themselves or expand too far",
+            90: "an entity that crosses an element's boundary",
+        ]
+        return names[ns.code] ?? "XML error \(ns.code)"
     }
 
     private final class Delegate: NSObject, XMLParserDelegate {

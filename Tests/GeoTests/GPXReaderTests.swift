@@ -46,6 +46,11 @@ final class GPXReaderTests: XCTestCase {
             XCTAssertEqual(err.kind, .malformed)
             XCTAssertNotNil(err.line)
             XCTAssertTrue(err.description.hasPrefix("bad.gpx: line"), err.description)
+            XCTAssertTrue(err.description.hasSuffix("(a closing tag that does not match the opening one)"), err.description)
+        }
+        // The reason in words, not "The operation could not be completed. (NSXMLParserErrorDomain error 5.)".
+        XCTAssertThrowsError(try TrackReader.read(text: "<gpx><trk>", name: "cut.gpx", format: .gpx)) { e in
+            XCTAssertTrue("\(e)".hasSuffix("not well-formed GPX XML (the document ends before its elements are closed)"), "\(e)")
         }
     }
 
