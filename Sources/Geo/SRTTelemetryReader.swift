@@ -74,6 +74,10 @@ public enum SRTTelemetryReader {
                 body.append(String(lines[i]))
                 i += 1
             }
+            if [num(2), num(3), num(6), num(7)].contains(where: { $0 >= 60 }) {
+                warnings.append(TrackWarning(line: lineNo, message: "timecode with minutes or seconds above 59; cue skipped"))
+                continue
+            }
             var cue = parseBody(body.joined(separator: " "), localUTCOffset: localUTCOffset)
             cue.start = start
             cue.end = end
@@ -186,6 +190,7 @@ public enum SRTTelemetryReader {
             throw TrackError(.malformed, input: name,
                              reason: "\(cues.count) subtitle cues but none holds coordinates in a known telemetry format (see docs/patrol.md)")
         }
+        track.warnings.sort { ($0.line ?? 0) < ($1.line ?? 0) }   // in file order, as the other readers give them
         return track
     }
 }

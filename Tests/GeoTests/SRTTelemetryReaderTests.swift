@@ -84,11 +84,16 @@ final class SRTTelemetryReaderTests: XCTestCase {
         4
         00:00:03,000 --> 00:00:04,000
         [latitude: 22.5432] [longitude: 114.0579]
+
+        5
+        00:99:99,000 --> 01:40:40,000
+        [latitude: 22.5433] [longitude: 114.0579]
         """
         let t = try TrackReader.read(text: text, name: "z.srt", format: .srt)
         XCTAssertEqual(t.points.count, 2)
         XCTAssertEqual(t.warnings.map(\.description), ["line 2: cue position is 0,0 (no GPS fix); skipped",
-                                                       "line 6: cue has no recognisable latitude/longitude; skipped"])
+                                                       "line 6: cue has no recognisable latitude/longitude; skipped",
+                                                       "line 18: timecode with minutes or seconds above 59; cue skipped"])
     }
 
     func testSubtitlesWithoutTelemetryAreAClearError() {
