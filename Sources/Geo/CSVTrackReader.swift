@@ -44,7 +44,12 @@ enum CSVTrackReader {
         let headerCells = cells(first)
         if headerCells.contains(where: { names[$0.lowercased()] == .lat }) {
             for (i, c) in headerCells.enumerated() {
-                if let col = names[c.lowercased()], !columns.values.contains(col) { columns[i] = col }
+                guard let col = names[c.lowercased()] else { continue }
+                if let (j, _) = columns.first(where: { $0.value == col }) {
+                    throw TrackError(.malformed, input: name, line: firstIndex + 1,
+                                     reason: "the CSV header has the same column twice ('\(headerCells[j])' and '\(c)')")
+                }
+                columns[i] = col
             }
             dataStart = firstIndex + 1
         } else if Double(headerCells.first ?? "") != nil || DateTimeParser.parse(headerCells.first ?? "") != nil {
@@ -83,9 +88,10 @@ enum CSVTrackReader {
                 case .time:
                     if let x = Double(v) { time = x > 1e11 ? x / 1000 : x } else { time = DateTimeParser.parse(v, defaultUTCOffset: options.localUTCOffset) }
                     if time == nil { bad = "time '\(v)' is neither ISO 8601 nor seconds since 1970" }
+                    else if !(0...32_503_679_999).contains(time!) { bad = "time '\(v)' is not from 1970 to 2999"; time = nil }
                 case .clipTime:
                     time = Double(v)
-                    if time == nil { bad = "clip time '\(v)' is not a number of seconds" }
+                    if time == nil || !time!.isFinite || abs(time!) > 1e7 { bad = "clip time '\(v)' is not a number of seconds (at most 10⁷)"; time = nil }
                 case .lat:
                     lat = Double(v)
                     if lat == nil || abs(lat!) > 90 { bad = "latitude '\(v)' is not a number in −90…90" }

@@ -81,10 +81,15 @@ public enum TrackLookup: Hashable, Sendable {
     public var explanation: String {
         switch self {
         case .fix(let s): return "fix at \(s.coordinate)"
-        case .beforeStart(let s): return String(format: "no fix: %.1f s before the track starts", s)
-        case .afterEnd(let s): return String(format: "no fix: %.1f s after the track ends", s)
+        case .beforeStart(let s): return "no fix: \(Self.seconds(s)) s before the track starts"
+        case .afterEnd(let s): return "no fix: \(Self.seconds(s)) s after the track ends"
         case .inGap(let a, let b): return String(format: "no fix: inside a %.1f s gap in the track", b - a)
         case .noFixes: return "no fix: the track is empty"
         }
+    }
+
+    /// "3590.0", or "1.2e+12" for a distance no clock error explains (never hundreds of digits).
+    static func seconds(_ s: Double) -> String {
+        abs(s) < 1e9 ? String(format: "%.1f", s) : String(format: "%.2g", s)
     }
 }

@@ -46,11 +46,13 @@ final class CSVTrackReaderTests: XCTestCase {
         not-a-time,22.5431,114.0580,90
         2026-11-29T08:00:04Z,22.5431,190.0,90
         2026-11-29T08:00:05Z,22.5431,114.0581,
+        1e300,22.5431,114.0582,90
         """
         let t = try TrackReader.read(text: text, name: "bad.csv", format: .csv)
         XCTAssertEqual(t.points.count, 2)
         let w = t.warnings.map(\.description)
-        XCTAssertEqual(w.count, 5, "\(w)")
+        XCTAssertEqual(w.count, 6, "\(w)")
+        XCTAssertEqual(w[5], "line 9: time '1e300' is not from 1970 to 2999; row skipped")
         XCTAssertTrue(w[0].hasPrefix("line 3: latitude 'north'"), w[0])
         XCTAssertTrue(w[1].hasPrefix("line 4: row has 2 fields"), w[1])
         XCTAssertTrue(w[2].hasPrefix("line 5: heading 'east'"), w[2])
@@ -67,6 +69,9 @@ final class CSVTrackReaderTests: XCTestCase {
         }
         XCTAssertThrowsError(try TrackReader.read(text: "lat,lon\n1,2\n", name: "c.csv", format: .csv)) {
             XCTAssertTrue("\($0)".contains("needs a 'time'"))
+        }
+        XCTAssertThrowsError(try TrackReader.read(text: "time,lat,lon,latitude\n1,2,3,4\n", name: "e.csv", format: .csv)) {
+            XCTAssertEqual("\($0)", "e.csv: line 1: the CSV header has the same column twice ('lat' and 'latitude')")
         }
         XCTAssertThrowsError(try TrackReader.read(text: "\n\n", name: "d.csv", format: .csv)) {
             XCTAssertEqual(($0 as! TrackError).kind, .empty)
