@@ -18,12 +18,12 @@ struct Analyze: ParsableCommand {
     @Option(help: "The SQLite case store (created if missing).") var db: String = "streetwarden.sqlite"
     @Option(help: "Camera config (YAML, see docs/config.md).") var config: String?
     @Option(help: "Model: NAME.json, NAME.safetensors or NAME, the pair beside each other (default: models/streetwarden-v1.json, or STREETWARDEN_MODEL).") var model: String?
-    @Option(help: "Clips analysed in parallel.") var jobs: Int = 1
+    @Option(parsing: .unconditional, help: "Clips analysed in parallel.") var jobs: Int = 1
     @Option(help: "Wall-clock time of each clip's start (ISO 8601), for schedules; default: the clip's creation time.")
     var start: String?
     @Option(help: "GPS track of a patrol drive (GPX, NMEA, CSV or SRT telemetry): the clips are analysed as from a moving camera (docs/patrol.md).")
     var gps: String?
-    @Option(name: .customLong("gps-offset"), help: "Seconds added to the track's times, for clock skew (positive: the GPS clock is behind the camera's).")
+    @Option(name: .customLong("gps-offset"), parsing: .unconditional, help: "Seconds added to the track's times, for clock skew (positive: the GPS clock is behind the camera's).")
     var gpsOffset: Double?
     @Flag(help: "Print a machine-readable summary (JSON) instead of lines.") var json = false
     @Flag(help: "Analyze clips again even if a complete run exists.") var force = false

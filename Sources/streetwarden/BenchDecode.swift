@@ -21,13 +21,13 @@ struct BenchDecode: ParsableCommand {
     @Option(help: "all: every frame; keyframes: keyframes only.")
     var mode: Mode = .all
 
-    @Option(help: "Decoder threads (0 lets FFmpeg choose).")
+    @Option(parsing: .unconditional, help: "Decoder threads (0 lets FFmpeg choose).")
     var threads: Int = 1
 
-    @Option(help: "Stop after this many seconds of input (for live URLs).")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds of input (for live URLs).")
     var duration: Double?
 
-    @Option(help: "Scale target WxH (the model input size).")
+    @Option(parsing: .unconditional, help: "Scale target WxH (the model input size).")
     var size: String = "512x288"
 
     @Option(name: .customLong("option"), help: "An FFmpeg or source option key=value (repeatable), e.g. rtsp_transport=udp.")

@@ -17,13 +17,13 @@ struct BenchInfer: ParsableCommand {
     @Option(help: "Model base path (NAME for NAME.json + NAME.safetensors). Default: as for analyze (models/streetwarden-v1.json or STREETWARDEN_MODEL), else \(fallbackModel).")
     var model: String?
 
-    @Option(help: "Intra-op threads per frame.")
+    @Option(parsing: .unconditional, help: "Intra-op threads per frame.")
     var threads: Int = 1
 
-    @Option(help: "Timed iterations (after warm-up).")
+    @Option(parsing: .unconditional, help: "Timed iterations (after warm-up).")
     var iterations: Int = 50
 
-    @Option(help: "Warm-up iterations.")
+    @Option(parsing: .unconditional, help: "Warm-up iterations.")
     var warmup: Int = 5
 
     @Option(help: "Kernel path: auto, reference, portable, avx2 or avx512.")

@@ -24,9 +24,9 @@ struct Detect: ParsableCommand {
     @Argument(help: "Images (JPEG/PNG) and video files or stream URLs.") var inputs: [String]
     @Option(help: "Model: NAME.json, NAME.safetensors or NAME, the pair beside each other (default: models/streetwarden-v1.json, or STREETWARDEN_MODEL).") var model: String?
     @Option(help: "Output: jsonl (one JSON object per frame) or table.") var format: Format = .jsonl
-    @Option(help: "Frames per second sampled from clips (0: keyframes only).") var fps: Double = 1
-    @Option(help: "Stop each clip after this many sampled frames (0: no limit).") var maxFrames: Int = 0
-    @Option(help: "Also run an N×N grid of overlapping tiles (2–4) besides the whole frame, for small objects such as flyers (costs N²+1 passes).")
+    @Option(parsing: .unconditional, help: "Frames per second sampled from clips (0: keyframes only).") var fps: Double = 1
+    @Option(parsing: .unconditional, help: "Stop each clip after this many sampled frames (0: no limit).") var maxFrames: Int = 0
+    @Option(parsing: .unconditional, help: "Also run an N×N grid of overlapping tiles (2–4) besides the whole frame, for small objects such as flyers (costs N²+1 passes).")
     var tiles: Int = 1
 
     func validate() throws {

@@ -20,7 +20,7 @@ struct Watch: ParsableCommand {
     @Option(help: "Camera config (YAML, see docs/config.md); a file holding only a URL works too.") var config: String
     @Option(help: "The SQLite case store (created if missing).") var db: String = "streetwarden.sqlite"
     @Option(help: "Model: NAME.json, NAME.safetensors or NAME, the pair beside each other (default: models/streetwarden-v1.json, or STREETWARDEN_MODEL).") var model: String?
-    @Option(help: "Serve Prometheus metrics on 127.0.0.1:PORT (overrides the config).") var metricsPort: Int?
+    @Option(parsing: .unconditional, help: "Serve Prometheus metrics on 127.0.0.1:PORT (overrides the config).") var metricsPort: Int?
 
     func run() throws {
         try reportErrors {

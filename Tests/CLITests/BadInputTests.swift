@@ -151,4 +151,24 @@ final class BadInputTests: XCTestCase {
         let r = try CLI.run(["analyze", "a.mp4", "--jobs", "0"])
         XCTAssertNotEqual(r.status, 0)
     }
+
+    /// A negative number after an option is its value, not another option: `--gps-offset -2`
+    /// works, and an out-of-range value gets its own reason, not "Missing value".
+    func testNegativeNumbersAreOptionValues() throws {
+        let clip = CLI.repoRoot.appendingPathComponent("clips/generated/garbage.mp4").path
+        guard FileManager.default.fileExists(atPath: clip) else { throw XCTSkip("no sample clip at \(clip)") }
+        for (args, reason) in [(["detect", clip, "--fps", "-1"], "--fps must be ≥ 0"),
+                               (["bench", "decode", clip, "--duration", "-1"], "--duration must be > 0 seconds"),
+                               (["bench", "decode", clip, "--size", "-5x10"], "--size must look like 512x288"),
+                               (["watch", "--config", "x.yaml", "--metrics-port", "-5"], "--metrics-port -5: must be a port number")] {
+            assertOneLineError(try CLI.run(args), mentions: reason)
+        }
+        let dir = try temporaryFolder(self)
+        let track = dir.appendingPathComponent("t.csv")
+        try "time,lat,lon\n2026-11-29T08:00:00Z,22.5,114.0\n2026-11-29T08:00:10Z,22.5,114.001\n".write(to: track, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["analyze", clip, "--gps", track.path, "--gps-offset", "-2", "--start", "2026-11-29T08:00:00Z",
+                             "--db", dir.appendingPathComponent("x.sqlite").path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("\"csv:\(track.path)@-2s\""), "the offset is applied: \(r.stdout)")
+    }
 }
