@@ -155,7 +155,7 @@ final class BadInputTests: XCTestCase {
     /// A negative number after an option is its value, not another option: `--gps-offset -2`
     /// works, and an out-of-range value gets its own reason, not "Missing value".
     func testNegativeNumbersAreOptionValues() throws {
-        let clip = CLI.repoRoot.appendingPathComponent("clips/generated/garbage.mp4").path
+        let clip = CLI.repoRoot.appendingPathComponent("clips/samples/garbage.mp4").path
         guard FileManager.default.fileExists(atPath: clip) else { throw XCTSkip("no sample clip at \(clip)") }
         for (args, reason) in [(["detect", clip, "--fps", "-1"], "--fps must be ≥ 0"),
                                (["bench", "decode", clip, "--duration", "-1"], "--duration must be > 0 seconds"),

@@ -214,12 +214,10 @@ extension CasesCommandTests {
             assertOneLineError(r, mentions: "cannot write standard output: No space left on device")
         }
         // A command that prints as it goes names the failed write's own reason, not EIO, and stops.
-        let clips = ["garbage", "clean"].map { CLI.repoRoot.appendingPathComponent("clips/generated/\($0).mp4").path }
-        if clips.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) {
-            for format in ["table", "jsonl"] {
-                let r = try CLI.run(["detect"] + clips + ["--format", format], stdout: FileHandle(forWritingAtPath: "/dev/full")!)
-                assertOneLineError(r, mentions: "cannot write standard output: No space left on device")
-            }
+        let clips = ["garbage", "clean"].map { CLI.repoRoot.appendingPathComponent("clips/samples/\($0).mp4").path }
+        for format in ["table", "jsonl"] {
+            let r = try CLI.run(["detect"] + clips + ["--format", format], stdout: FileHandle(forWritingAtPath: "/dev/full")!)
+            assertOneLineError(r, mentions: "cannot write standard output: No space left on device")
         }
         for tail in ["/", "/."] {
             assertOneLineError(try CLI.run(["cases", "export", "--db", db, "--out", dir.appendingPathComponent("newdir").path + tail]),
