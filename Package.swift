@@ -101,7 +101,7 @@ targets += [
         .product(name: "Yams", package: "Yams"),
     ]),
     .executableTarget(name: "streetwarden", dependencies: [
-        "Pipeline", "VideoIO", "NN", "Detection",
+        "Pipeline", "VideoIO", "NN", "Detection", "Geo",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], linkerSettings: loadOrderFlags),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CSHA256"]),

@@ -64,6 +64,19 @@ public final class CaseStore: @unchecked Sendable {
         let url = URL(fileURLWithPath: path)
         self.path = url.path
         self.folder = url.deletingLastPathComponent()
+        // SQLite opens the file by its full path and adds "-journal", "-wal" and "-shm" to its
+        // name: a path or name too long for those fails deep inside SQLite with a vaguer reason
+        // (and leaves an empty file behind).
+        // (The full path from getcwd, which also works where Foundation's working folder gives
+        // up: a folder deeper than PATH_MAX.)
+        var full = path
+        if !path.hasPrefix("/"), let cwd = getcwd(nil, 0) { full = String(cString: cwd) + "/" + path; free(cwd) }
+        if full.utf8.count >= Int(PATH_MAX) - 8 {
+            throw CaseStoreError("database \(path): File name too long (its full path is \(full.utf8.count) bytes)")
+        }
+        if url.lastPathComponent.utf8.count > Int(NAME_MAX) - 8 {
+            throw CaseStoreError("database \(path): File name too long (with \"-journal\" added, the name would pass \(NAME_MAX) bytes)")
+        }
         var st = stat()
         if stat(url.path, &st) == 0 && st.st_mode & S_IFMT != S_IFREG {   // SQLite would say "disk I/O error"
             throw CaseStoreError("database \(path): \(st.st_mode & S_IFMT == S_IFDIR ? "is a directory" : "not a regular file"), not a database file")

@@ -33,9 +33,9 @@ public enum TrackReader {
     /// Reads the track at `path`. The format comes from the extension (`.gpx`, `.nmea`/`.nma`/
     /// `.log`, `.csv`, `.srt`) or, failing that, from the content.
     public static func read(path: String, format: TrackFormat? = nil, options: TrackReadOptions = .init()) throws -> GPSTrack {
+        if let reason = FileProblem.reason(path) { throw TrackError(.unreadable, input: path, reason: reason) }
         guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
-            throw TrackError(.unreadable, input: path, reason: reason)
+            throw TrackError(.unreadable, input: path, reason: "cannot read the file")
         }
         guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
             throw TrackError(.unreadable, input: path, reason: "not a text file")

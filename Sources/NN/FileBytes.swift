@@ -8,21 +8,21 @@ enum FileBytes {
     struct Failure: Error {
         let reason: String
         init(errno code: Int32) { reason = String(cString: strerror(code)) }
+        init(reason: String) { self.reason = reason }
     }
 
     /// The file's bytes; throws `Failure` when it cannot be opened or read (missing, a folder,
-    /// no access).
+    /// no access) or is not a regular file (a pipe would block with no writer, a device never
+    /// end or hold a model).
     static func contents(of path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)   // O_NONBLOCK: opening a FIFO does not wait for a writer
         guard fd >= 0 else { throw Failure(errno: errno) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw Failure(errno: errno) }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
-            // Not a regular file (a pipe, a device): no size to trust, read it the general way.
             if (st.st_mode & S_IFMT) == S_IFDIR { throw Failure(errno: EISDIR) }
-            guard let d = FileManager.default.contents(atPath: path) else { throw Failure(errno: EIO) }
-            return [UInt8](d)
+            throw Failure(reason: "not a regular file (a pipe or device)")
         }
         let size = Int(st.st_size)
         var failure: Int32 = 0

@@ -1,5 +1,6 @@
 import CaseStore
 import Foundation
+import Geo
 import Rules
 import VideoIO
 import Yams
@@ -125,6 +126,7 @@ public struct StreetWardenConfig: Sendable {
     }
 
     public static func load(path: String) throws -> StreetWardenConfig {
+        if let reason = FileProblem.reason(path) { throw ConfigError("config \(path): \(reason)") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError("config \(path): cannot read the file")
         }
@@ -201,7 +203,13 @@ public struct StreetWardenConfig: Sendable {
                 }
                 guard seen.insert(cam.id).inserted else { throw c.fail("camera '\(cam.id)': id used twice") }
                 // A clip or stream is one camera's: with two, the second's rules would never apply.
-                if let first = config.cameras.first(where: { $0.url == cam.url }) {
+                // (Local files compared as the files they name: `g.mp4`, `./g.mp4` and its full path are one clip.)
+                func same(_ a: String, _ b: String) -> Bool {
+                    guard a != b else { return true }
+                    guard let pa = VideoSource.localPath(of: a), let pb = VideoSource.localPath(of: b) else { return false }
+                    return URL(fileURLWithPath: pa).standardizedFileURL.path == URL(fileURLWithPath: pb).standardizedFileURL.path
+                }
+                if let first = config.cameras.first(where: { same($0.url, cam.url) }) {
                     throw c.fail("camera '\(cam.id)': url \(cam.url) is already the url of '\(first.id)'")
                 }
                 config.cameras.append(cam)

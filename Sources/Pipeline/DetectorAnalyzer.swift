@@ -48,6 +48,11 @@ public final class ModelAnalyzer: FrameAnalyzer {
         } catch {
             throw PipelineError("model \(path): \(error)")
         }
+        // The rules know three classes: a model that finds none of them would store nothing.
+        guard detector.classes.contains(where: ViolationClass.all.contains) else {
+            throw PipelineError("model \(path): none of its classes (\(detector.classes.joined(separator: ", "))) is "
+                                + ViolationClass.all.joined(separator: ", ") + ", the classes the rules know")
+        }
         inputWidth = detector.inputWidth
         inputHeight = detector.inputHeight
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Geo
 import Rules
 import VideoIO
 
@@ -34,12 +35,12 @@ public enum ModelLocator {
             if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue {
                 throw PipelineError("model \(p): is a directory (give NAME.json, NAME.safetensors or NAME)")
             }
-            guard let found = existing(p) else { throw PipelineError("model \(p): no such file") }
+            guard let found = existing(p) else { throw PipelineError("model \(p): \(FileProblem.reason(p) ?? "no such file")") }
             return found
         }
         var tried: [String] = []
         if let env = ProcessInfo.processInfo.environment["STREETWARDEN_MODEL"], !env.isEmpty {
-            guard let found = existing(env) else { throw PipelineError("model \(env) (STREETWARDEN_MODEL): no such file") }
+            guard let found = existing(env) else { throw PipelineError("model \(env) (STREETWARDEN_MODEL): \(FileProblem.reason(env) ?? "no such file")") }
             return found
         }
         let cwd = FileManager.default.currentDirectoryPath + "/" + defaultName

@@ -272,13 +272,17 @@ public final class VideoSource: @unchecked Sendable {
         return url
     }
 
-    /// The scheme of `url` (`rstp` in `rstp://…`) when no FFmpeg protocol, nor a demuxer that
-    /// opens URLs itself (RTSP, SAT>IP, SAP), takes it: a typo that no reconnection can cure.
-    public static func unknownScheme(of url: String) -> String? {
+    /// Why FFmpeg will never open `url`'s scheme, or nil: a protocol it does not have (`rstp://`,
+    /// a typo), or one spelled in capitals (`RTSP://`: FFmpeg's protocol names are lower case).
+    /// A typo that no reconnection can cure. RTSP, SAT>IP and SAP are demuxers, not protocols.
+    public static func schemeProblem(of url: String) -> String? {
         guard let r = url.range(of: "://") else { return nil }
-        let scheme = url[..<r.lowerBound].lowercased()
-        if ["rtsp", "rtsps", "satip", "sap"].contains(scheme) { return nil }
-        return avio_find_protocol_name(url) == nil ? scheme : nil
+        let scheme = String(url[..<r.lowerBound]), lower = scheme.lowercased()
+        let known = ["rtsp", "rtsps", "satip", "sap"].contains(lower) || avio_find_protocol_name(lower + url[r.lowerBound...]) != nil
+        if scheme != lower {
+            return known ? "protocol names are lower case: \(lower)://" : "unknown protocol '\(scheme)'"
+        }
+        return known ? nil : "unknown protocol '\(scheme)'"
     }
 
     /// Makes any blocking call on this source return now; `nextFrame()` then returns `nil`.

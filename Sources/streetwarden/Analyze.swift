@@ -33,7 +33,7 @@ struct Analyze: ParsableCommand {
             guard jobs >= 1 else { throw CLIError("--jobs must be at least 1") }
             var startDate: Date?
             if let s = start {
-                guard let d = VideoSourceOptions.parseDate(s) else { throw CLIError("--start \(s): not an ISO 8601 date-time from 1970 to 2999") }
+                guard let d = VideoSourceOptions.parseDate(s) else { throw CLIError("--start \(s): not a date-time such as 2026-11-29T08:00:00+08:00 (ISO 8601 with seconds and a zone: Z or ±HH:MM) from 1970 to 2999") }
                 startDate = d
             }
             let cfg = try config.map { try StreetWardenConfig.load(path: $0) } ?? StreetWardenConfig()
@@ -73,7 +73,7 @@ struct Analyze: ParsableCommand {
             } else {
                 let total = results.reduce(0) { $0 + $1.occurrences }
                 let failed = results.filter { $0.status == .failed }.count
-                print("\(results.count) clip(s), \(total) new occurrence(s), \(failed) failed; database \(db)")
+                print("\(results.count) clip(s), \(total) new occurrence(s), \(failed) failed; database \(ErrorText.escaped(db))")
             }
             // Each failed clip also gets its one error line on stderr (stdout holds the results).
             let failed = results.filter { $0.status == .failed }

@@ -41,7 +41,7 @@ struct BenchDecode: ParsableCommand {
 
     func validate() throws {
         guard (0...256).contains(threads) else { throw ValidationError("--threads must be 0 (automatic) to 256") }
-        if let d = duration, !(d > 0) { throw ValidationError("--duration must be > 0 seconds") }
+        if let d = duration, !(d > 0 && d.isFinite) { throw ValidationError("--duration must be a finite number of seconds above 0, not \(d)") }
         guard parsedSize() != nil else { throw ValidationError("--size must look like 512x288, each side 1 to 8192") }
     }
 

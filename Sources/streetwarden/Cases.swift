@@ -86,6 +86,7 @@ struct Cases: ParsableCommand {
         @Flag(help: "Replace the --out file if it exists.") var force = false
         func run() throws {
             try reportErrors {
+                if out?.isEmpty == true { throw CLIError("cases export --out: the file path is empty") }
                 let s = try store.openForReading()
                 if let out { try OutputFile.checkExport(out, store: s, replace: force) }
                 let text = switch format {

@@ -30,7 +30,7 @@ struct Detect: ParsableCommand {
     var tiles: Int = 1
 
     func validate() throws {
-        guard fps >= 0, fps.isFinite else { throw ValidationError("--fps must be ≥ 0") }
+        guard fps >= 0, fps.isFinite else { throw ValidationError("--fps must be a finite number ≥ 0, not \(fps)") }
         guard maxFrames >= 0 else { throw ValidationError("--max-frames must be ≥ 0") }
         guard (1...4).contains(tiles) else { throw ValidationError("--tiles must be 1…4") }
     }

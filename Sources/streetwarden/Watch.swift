@@ -1,6 +1,7 @@
 import ArgumentParser
 import CaseStore
 import Foundation
+import Geo
 import Pipeline
 import VideoIO
 #if canImport(Glibc)
@@ -45,11 +46,12 @@ struct Watch: ParsableCommand {
             // not a stream to wait for), and a stream URL's protocol must exist (`rstp://` is a
             // typo); whether the stream is up is not checked: watch waits for it.
             for cam in cfg.cameras {
-                if let path = VideoSource.localPath(of: cam.url), !path.contains("%"), !FileManager.default.fileExists(atPath: path) {
-                    throw CLIError("config \(config): camera '\(cam.id)': \(cam.url): no such file")
+                if let path = VideoSource.localPath(of: cam.url), !path.contains("%"), let reason = FileProblem.reason(path),
+                   !reason.hasPrefix("not a regular file") {   // a device or pipe (pipe:0 aside) is the user's choice
+                    throw CLIError("config \(config): camera '\(cam.id)': \(cam.url): \(reason)")
                 }
-                if let scheme = VideoSource.unknownScheme(of: cam.url) {
-                    throw CLIError("config \(config): camera '\(cam.id)': \(cam.url): unknown protocol '\(scheme)'")
+                if let problem = VideoSource.schemeProblem(of: cam.url) {
+                    throw CLIError("config \(config): camera '\(cam.id)': \(cam.url): \(problem)")
                 }
             }
             do { try cfg.checkEvidenceFolder(database: db) } catch { throw CLIError("config \(config): \(error)") }
@@ -67,12 +69,12 @@ struct Watch: ParsableCommand {
                 FileHandle.standardError.write(Data("signal \(sig): stopping \(cfg.cameras.count) stream(s)\n".utf8))
                 runner.stop()
             }
-            FileHandle.standardError.write(Data("watching \(cfg.cameras.count) camera(s) into \(db)\n".utf8))
+            FileHandle.standardError.write(Data("watching \(cfg.cameras.count) camera(s) into \(ErrorText.escaped(db))\n".utf8))
             let failures = runner.run()
             server?.stop()
             let m = runner.metrics.snapshot()
             let samples = m.values.reduce(0) { $0 + $1.samples }, events = m.values.reduce(0) { $0 + $1.events }
-            print("stopped: \(samples) sample(s), \(events) new occurrence(s) stored in \(db)")
+            print("stopped: \(samples) sample(s), \(events) new occurrence(s) stored in \(ErrorText.escaped(db))")
             if !failures.isEmpty {
                 throw CLIError(failures.keys.sorted().map { "camera \($0): \(failures[$0]!)" }.joined(separator: "; "))
             }

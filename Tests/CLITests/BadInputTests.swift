@@ -96,7 +96,7 @@ final class BadInputTests: XCTestCase {
         let dir = try temporaryFolder(self)
         let db = dir.appendingPathComponent("x.sqlite").path
         let r = try CLI.run(["analyze", "a.mp4", "--start", "99999-01-01T00:00:00Z", "--db", db])
-        assertOneLineError(r, mentions: "--start 99999-01-01T00:00:00Z: not an ISO 8601 date-time from 1970 to 2999")
+        assertOneLineError(r, mentions: "--start 99999-01-01T00:00:00Z: not a date-time such as 2026-11-29T08:00:00+08:00 (ISO 8601 with seconds and a zone: Z or ±HH:MM) from 1970 to 2999")
         XCTAssertFalse(FileManager.default.fileExists(atPath: db), "no store created")
     }
 
@@ -127,11 +127,13 @@ final class BadInputTests: XCTestCase {
         let b = try CLI.run(["watch", "--config", bare.path, "--db", dir.appendingPathComponent("x.sqlite").path])
         assertOneLineError(b, mentions: "config \(bare.path): camera 'camera-1': 42: no such file")
         // A mistyped protocol is a typo too; a known one whose server is down is waited for.
-        for (url, scheme) in [("rstp://127.0.0.1:554/live", "rstp"), ("garbage://x", "garbage")] {
+        for (url, reason) in [("rstp://127.0.0.1:554/live", "unknown protocol 'rstp'"), ("garbage://x", "unknown protocol 'garbage'"),
+                              ("RTSP://127.0.0.1:554/live", "protocol names are lower case: rtsp://"),
+                              ("Http://127.0.0.1/x.m3u8", "protocol names are lower case: http://"), ("RSTP://x", "unknown protocol 'RSTP'")] {
             let typo = dir.appendingPathComponent("typo.yaml")
             try "\(url)\n".write(to: typo, atomically: true, encoding: .utf8)
             let t = try CLI.run(["watch", "--config", typo.path, "--db", dir.appendingPathComponent("x.sqlite").path])
-            assertOneLineError(t, mentions: "config \(typo.path): camera 'camera-1': \(url): unknown protocol '\(scheme)'")
+            assertOneLineError(t, mentions: "config \(typo.path): camera 'camera-1': \(url): \(reason)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.sqlite").path), "nothing created")
     }
@@ -157,8 +159,11 @@ final class BadInputTests: XCTestCase {
     func testNegativeNumbersAreOptionValues() throws {
         let clip = CLI.repoRoot.appendingPathComponent("clips/samples/garbage.mp4").path
         guard FileManager.default.fileExists(atPath: clip) else { throw XCTSkip("no sample clip at \(clip)") }
-        for (args, reason) in [(["detect", clip, "--fps", "-1"], "--fps must be ≥ 0"),
-                               (["bench", "decode", clip, "--duration", "-1"], "--duration must be > 0 seconds"),
+        for (args, reason) in [(["detect", clip, "--fps", "-1"], "--fps must be a finite number ≥ 0, not -1.0"),
+                               (["detect", clip, "--fps", "nan"], "--fps must be a finite number ≥ 0, not nan"),
+                               (["detect", clip, "--fps", "1e400"], "--fps must be a finite number ≥ 0, not inf"),
+                               (["bench", "decode", clip, "--duration", "-1"], "--duration must be a finite number of seconds above 0, not -1.0"),
+                               (["bench", "decode", clip, "--duration", "nan"], "--duration must be a finite number of seconds above 0, not nan"),
                                (["bench", "decode", clip, "--size", "-5x10"], "--size must look like 512x288"),
                                (["watch", "--config", "x.yaml", "--metrics-port", "-5"], "--metrics-port -5: must be a port number")] {
             assertOneLineError(try CLI.run(args), mentions: reason)

@@ -113,6 +113,8 @@ final class ConfigTests: XCTestCase {
         expectError("cameras:\n  - ''\n", ["camera #1: url is empty"])
         expectError("cameras:\n  - id: a\n    url: x\n  - id: b\n    url: x\n", ["camera 'b': url x is already the url of 'a'"])
         expectError("cameras:\n  - x\n  - x\n", ["camera 'camera-2': url x is already the url of 'camera-1'"])
+        expectError("cameras:\n  - g.mp4\n  - ./sub/../g.mp4\n", ["camera 'camera-2': url ./sub/../g.mp4 is already the url of 'camera-1'"])
+        expectError("cameras:\n  - g.mp4\n  - \(FileManager.default.currentDirectoryPath)/g.mp4\n", ["is already the url of 'camera-1'"])
         expectError("evidence: {folder: \"a//b\"}\n", ["evidence folder 'a//b' must not hold", "blank or '.' parts"])
         expectError("cameras:\n  - id: a\n    url: x\n    masks:\n      - {id: m, polygon: [[0,0],[1,0],[1,1]]}\n      - {id: m, polygon: [[0,0],[1,0],[0,1]]}\n",
                     ["camera 'a', mask 'm'", "id used twice"])
