@@ -111,7 +111,7 @@ struct Cases: ParsableCommand {
         @Option(help: "table or json.") var format: DetailFormat = .table
         @Argument(help: "Case id.") var id: Int64
         @Argument(help: "New status: dispatched, resolved, closed or rejected.") var status: CaseStatus
-        @Option(help: "A note kept with the change.") var note: String?
+        @Option(parsing: .unconditional, help: "A note kept with the change.") var note: String?
         func run() throws {
             try reportErrors {
                 let s = try store.openForUpdate()

@@ -22,6 +22,16 @@ struct StreetWarden: ParsableCommand {
     /// unknown option, a value outside the accepted ones) is reported as every other error
     /// is: one line on standard error, naming the accepted values where there is a list.
     static func main() {
+        // A negative case id reads to the parser as an option ("Missing expected argument",
+        // or the status blamed): said plainly instead.
+        let args = Array(CommandLine.arguments.dropFirst())
+        if args.count > 2, args[0] == "cases", ["show", "set-status"].contains(args[1]) {
+            for (i, a) in args.enumerated().dropFirst(2) where a.count > 1 && a.first == "-" && a.dropFirst().allSatisfy(\.isNumber)
+                && !["--db", "--note", "--format"].contains(args[i - 1]) {
+                FileHandle.standardError.write(Data("error: case id must be a positive whole number, not \(a) (see --help)\n".utf8))
+                Foundation.exit(ExitCode.validationFailure.rawValue)
+            }
+        }
         var command: ParsableCommand
         do {
             command = try parseAsRoot()

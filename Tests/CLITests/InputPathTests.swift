@@ -93,5 +93,10 @@ final class InputPathTests: XCTestCase {
         assertOneLineError(try CLI.run(["cases", "export", "--db", db, "--out", link]), mentions: "cannot write \(link): it is a link to nothing")
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), "nowhere/x", "the link is kept")
         assertOneLineError(try CLI.run(["cases", "export", "--db", db, "--out", ""]), mentions: "cases export --out: the file path is empty")
+        // A negative case id is named as such, not "Missing expected argument" or the status blamed.
+        assertOneLineError(try CLI.run(["cases", "show", "-1", "--db", db]), mentions: "case id must be a positive whole number, not -1")
+        assertOneLineError(try CLI.run(["cases", "set-status", "-5", "closed", "--db", db]), mentions: "case id must be a positive whole number, not -5")
+        let note = try CLI.run(["cases", "set-status", "99", "rejected", "--note", "-5", "--db", db])
+        XCTAssertTrue(note.stderr.contains("no case 99"), "a note may read -5: \(note.stderr)")
     }
 }
