@@ -559,7 +559,8 @@ public final class CaseStore: @unchecked Sendable {
                 FROM evidence
                 """)
         }
-        return Set(stored.filter { !$0.isEmpty } + ["evidence"]).sorted()
+        // (A path edited to start with ".." or "/" names no evidence folder: the store never writes one.)
+        return Set(stored.filter { !$0.isEmpty && $0 != "." && $0 != ".." } + ["evidence"]).sorted()
     }
 
     /// Sources known to the store: (id, key, uri, camera id).

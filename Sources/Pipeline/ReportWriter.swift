@@ -37,7 +37,11 @@ public struct ReportWriter {
                 var st = stat()
                 let problem: String?
                 var bytes = Data()
-                if lstat(src.path, &st) != 0 {
+                if f.path.hasPrefix("/") || f.path.split(separator: "/").contains("..") {
+                    // A path the store never writes (edited by hand): neither read nor copied, since
+                    // its copy would land outside the report's folder.
+                    problem = "lies outside the database's folder"
+                } else if lstat(src.path, &st) != 0 {
                     problem = errno == ENOENT ? "missing" : String(cString: strerror(errno))
                 } else if st.st_mode & S_IFMT != S_IFREG {
                     problem = "not a regular file"

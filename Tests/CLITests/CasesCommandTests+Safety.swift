@@ -112,6 +112,18 @@ extension CasesCommandTests {
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("evidence/market-cam/g1-crop.jpg").path))
         let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("evidence evidence/market-cam/g1-frame.jpg missing"), "the page flags it")
+
+        // An evidence path edited to point out of the store (with a matching hash): never copied,
+        // since its copy would land outside the report's folder.
+        let outside = dir.appendingPathComponent("outside.jpg")
+        try FileManager.default.copyItem(atPath: dir.appendingPathComponent("evidence/market-cam/a1-crop.jpg").path, toPath: outside.path)
+        try sqlite(db, "UPDATE evidence SET path = '../\(dir.lastPathComponent)/outside.jpg' WHERE path = 'evidence/market-cam/a1-crop.jpg'")
+        let out2 = dir.appendingPathComponent("a/r2")
+        let r2 = try CLI.run(["report", "--db", db, "--out", out2.path])
+        XCTAssertEqual(r2.status, 1, r2.stderr)
+        XCTAssertTrue(r2.stderr.contains("outside.jpg lies outside the database's folder; not copied"), r2.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("a").path), ["r2"],
+                       "nothing written beside the report's folder")
     }
 
     /// The report goes to a new or empty folder, or over an earlier report; never into a folder
