@@ -103,3 +103,35 @@ final class FrameScaler: @unchecked Sendable {
         return body(c)
     }
 }
+
+extension FrameScaler {
+    /// `frame` resized to `width`×`height` into `out` as planar float RGB (R, G, B planes, 0…1):
+    /// one swscale call to GBRPF32. Gray pictures (gray, gray+alpha, any depth: monochrome
+    /// H.265, night cameras, gray PNGs) go through 8-bit GBRP first, because FFmpeg 5.1's
+    /// gray → GBRPF32 conversion writes 1.0 to one plane and 0 to the others. False when the
+    /// picture could not be converted (no memory).
+    func planarFloatRGB(_ frame: UnsafeMutablePointer<AVFrame>, width: Int, height: Int, into out: UnsafeMutablePointer<Float>) -> Bool {
+        let plane = width * height
+        if let desc = av_pix_fmt_desc_get(AVPixelFormat(frame.pointee.format)),
+           desc.pointee.nb_components <= 2, desc.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0 {
+            var bytes = [UInt8](repeating: 0, count: 3 * plane)
+            let done = bytes.withUnsafeMutableBufferPointer { b -> Int32? in
+                let base = b.baseAddress!
+                return withContext(for: frame, dstW: width, dstH: height, dstFormat: AV_PIX_FMT_GBRP) {
+                    sw_scale_to_planes($0, frame, base + plane, base + 2 * plane, base, Int32(width))
+                }
+            }
+            guard (done ?? 0) > 0 else { return false }
+            for i in 0..<(3 * plane) { out[i] = Float(bytes[i]) / 255 }
+            return true
+        }
+        let r = UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self)
+        let g = UnsafeMutableRawPointer(out + plane).assumingMemoryBound(to: UInt8.self)
+        let b = UnsafeMutableRawPointer(out + 2 * plane).assumingMemoryBound(to: UInt8.self)
+        let done = withContext(for: frame, dstW: width, dstH: height, dstFormat: AV_PIX_FMT_GBRPF32LE) {
+            sw_scale_to_planes($0, frame, g, b, r, Int32(width * 4))
+        }
+        return (done ?? 0) > 0
+    }
+}
+

@@ -26,13 +26,7 @@ extension VideoFrame {
         let out = [Float](unsafeUninitializedCapacity: 3 * plane) { buffer, count in
             let base = buffer.baseAddress!
             count = 3 * plane
-            let r = UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt8.self)
-            let g = UnsafeMutableRawPointer(base + plane).assumingMemoryBound(to: UInt8.self)
-            let b = UnsafeMutableRawPointer(base + 2 * plane).assumingMemoryBound(to: UInt8.self)
-            let done = scaler.withContext(for: view.frame, dstW: width, dstH: height, dstFormat: AV_PIX_FMT_GBRPF32LE) {
-                sw_scale_to_planes($0, view.frame, g, b, r, Int32(width * 4))
-            }
-            ok = (done ?? 0) > 0
+            ok = scaler.planarFloatRGB(view.frame, width: width, height: height, into: base)
             if !ok { base.initialize(repeating: 0, count: 3 * plane) }
         }
         return ok ? out : nil

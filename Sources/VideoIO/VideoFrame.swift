@@ -47,13 +47,7 @@ public struct VideoFrame: @unchecked Sendable {
         precondition(width > 0 && height > 0, "planarRGB needs a positive size")
         let plane = width * height
         if scaler.fastPlanarRGB(box.frame, width: width, height: height, into: out) { return }
-        let r = UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self)
-        let g = UnsafeMutableRawPointer(out + plane).assumingMemoryBound(to: UInt8.self)
-        let b = UnsafeMutableRawPointer(out + 2 * plane).assumingMemoryBound(to: UInt8.self)
-        let done = scaler.withContext(for: box.frame, dstW: width, dstH: height, dstFormat: AV_PIX_FMT_GBRPF32LE) {
-            sw_scale_to_planes($0, box.frame, g, b, r, Int32(width * 4))
-        }
-        if done == nil || done! <= 0 {
+        if !scaler.planarFloatRGB(box.frame, width: width, height: height, into: out) {
             // Formats are checked when the frame is decoded, so this means no memory.
             out.update(repeating: 0, count: 3 * plane)
         }

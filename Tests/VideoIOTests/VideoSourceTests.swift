@@ -173,6 +173,33 @@ final class VideoSourceTests: XCTestCase {
         }
     }
 
+    /// Gray pictures (8- and 16-bit gray PNG, gray+alpha, monochrome H.265) give the model the
+    /// same input as the same picture in RGB: FFmpeg 5.1 converts gray to float RGB wrongly (one
+    /// plane 1.0, the others 0), so they go through 8-bit planar RGB. Also for crops (tiles).
+    func testGrayPicturesReachTheModelAsGray() throws {
+        let rgb = try Fixtures.make("gray-ref.png", ["-f", "lavfi", "-i", "testsrc2=size=160x90", "-vf", "format=gray,format=rgb24",
+                                                     "-frames:v", "1", "OUT"])
+        let reference = try XCTUnwrap(readAll(try VideoSource(url: rgb)).first)
+        let want = reference.planarRGB(width: 64, height: 36)
+        let wantCrop = try XCTUnwrap(reference.planarRGB(width: 32, height: 16, cropX: 20, cropY: 10, cropWidth: 80, cropHeight: 40))
+        for (name, format) in [("gray8.png", "gray"), ("gray16.png", "gray16be"), ("ya8.png", "ya8")] {
+            let path = try Fixtures.make(name, ["-f", "lavfi", "-i", "testsrc2=size=160x90", "-vf", "format=\(format)", "-frames:v", "1", "OUT"])
+            let frame = try XCTUnwrap(readAll(try VideoSource(url: path)).first)
+            let got = frame.planarRGB(width: 64, height: 36)
+            let err = zip(got, want).map { abs($0 - $1) }.reduce(0, +) / Float(want.count)
+            XCTAssertLessThan(err, 0.01, "\(name): mean |Δ| \(err)")
+            let crop = try XCTUnwrap(frame.planarRGB(width: 32, height: 16, cropX: 20, cropY: 10, cropWidth: 80, cropHeight: 40))
+            XCTAssertLessThan(zip(crop, wantCrop).map { abs($0 - $1) }.reduce(0, +) / Float(crop.count), 0.01, name)
+        }
+        let mono = try Fixtures.make("mono.mkv", ["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=5", "-t", "1", "-pix_fmt", "gray",
+                                                  "-c:v", "libx265", "-x265-params", "log-level=error", "OUT"])
+        let frame = try XCTUnwrap(readAll(try VideoSource(url: mono)).first)
+        let got = frame.planarRGB(width: 64, height: 36)
+        // (H.265 is lossy: close to the gray picture, and the three planes equal, as gray is.)
+        XCTAssertLessThan(zip(got, want).map { abs($0 - $1) }.reduce(0, +) / Float(want.count), 0.05)
+        XCTAssertEqual(Array(got[0..<(64 * 36)]), Array(got[(64 * 36)..<(2 * 64 * 36)]))
+    }
+
     func testStillImages() throws {
         for ext in ["jpg", "png"] {
             let path = try Fixtures.make("still.\(ext)", ["-f", "lavfi", "-i", "testsrc2=size=160x90", "-frames:v", "1", "OUT"])
