@@ -201,6 +201,13 @@ public final class VideoSource: @unchecked Sendable {
             knownDuration = Double(stream.pointee.duration) * timeBase
         } else if fmt.pointee.duration != sw_nopts_value() && fmt.pointee.duration > 0 {
             knownDuration = Double(fmt.pointee.duration) / Double(sw_time_base())
+            // Matroska's stated duration runs from time 0, not from the first timestamp: a clip
+            // cut from a recording (or an NVR's epoch-based timestamps) starting at 100 s and
+            // lasting 10 s says 110 s.
+            if formatName.hasPrefix("matroska"), fmt.pointee.start_time != sw_nopts_value(), fmt.pointee.start_time > 0,
+               let d = knownDuration, d > Double(fmt.pointee.start_time) / Double(sw_time_base()) {
+                knownDuration = d - Double(fmt.pointee.start_time) / Double(sw_time_base())
+            }
         }
         let liveSchemes: Set<String> = ["rtsp", "rtsps", "rtmp", "rtmps", "rtmpt", "rtmpe", "udp", "rtp", "tcp", "srt", "pipe", "unix"]
         let webScheme = scheme == "http" || scheme == "https"
@@ -225,7 +232,8 @@ public final class VideoSource: @unchecked Sendable {
         } else if live {
             base = nil
         } else if let path = Self.localPath(of: url), let attrs = try? FileManager.default.attributesOfItem(atPath: path),
-                  let modified = attrs[.modificationDate] as? Date, VideoSourceOptions.plausibleDates.contains(modified) {
+                  let modified = attrs[.modificationDate] as? Date,
+                  VideoSourceOptions.plausibleDates.contains(modified.addingTimeInterval(-(knownDuration ?? 0))) {
             base = modified.addingTimeInterval(-(knownDuration ?? 0))
         } else {
             base = Date()

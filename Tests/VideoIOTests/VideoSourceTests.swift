@@ -200,6 +200,21 @@ final class VideoSourceTests: XCTestCase {
         XCTAssertEqual(Array(got[0..<(64 * 36)]), Array(got[(64 * 36)..<(2 * 64 * 36)]))
     }
 
+    /// A Matroska clip whose timestamps start late (cut from a recording, or an NVR's epoch-based
+    /// times) is complete, not "truncated": its stated duration runs from time 0.
+    func testMatroskaStartingLateIsNotTruncated() throws {
+        let base = try Fixtures.clip("late-src.mp4", seconds: 2)
+        for offset in ["100", "1780000000"] {
+            let path = try Fixtures.make("late-\(offset).mkv", ["-i", base, "-c", "copy", "-output_ts_offset", offset, "OUT"])
+            let source = try VideoSource(url: path, policy: .everyFrame)
+            XCTAssertEqual(source.duration ?? 0, 2, accuracy: 0.1, offset)
+            let frames = try readAll(source)
+            XCTAssertEqual(frames.count, 50, offset)
+            XCTAssertEqual(frames.first?.pts ?? -1, 0, accuracy: 0.001, "times from the clip's start")
+            XCTAssertTrue(VideoSourceOptions.plausibleDates.contains(frames.first!.wallClock), "\(frames.first!.wallClock)")
+        }
+    }
+
     func testStillImages() throws {
         for ext in ["jpg", "png"] {
             let path = try Fixtures.make("still.\(ext)", ["-f", "lavfi", "-i", "testsrc2=size=160x90", "-frames:v", "1", "OUT"])
