@@ -225,6 +225,7 @@ public final class CaseStore: @unchecked Sendable {
     func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do { return try body() }
         catch let e as DatabaseError { throw Self.failure(e, path: path, context: "\(what) in \(path)") }
+        catch let e as DamagedValue { throw CaseStoreError("database \(path) is damaged (\(e.reason))") }
         catch let e as RowDecodingError {
             var reason = "\(e)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "a value does not read"
             if let row = reason.range(of: ", row: [") { reason = String(reason[..<row.lowerBound]) }   // not the whole row
@@ -239,11 +240,11 @@ public final class CaseStore: @unchecked Sendable {
 
     // MARK: Sources and runs
 
-    /// Inserts the source if its key is new; returns its id either way.
-    @discardableResult
     /// Adds a source, or (`updateExisting`) brings a stored one's path, camera and place up to
     /// date; `updateExisting: false` leaves a stored one as it is (a clip whose analysis may
     /// still fail: its cases keep naming the copy that was analysed until this one completes).
+    /// Returns its id either way.
+    @discardableResult
     public func upsertSource(_ s: SourceInfo, updateExisting: Bool = true) throws -> Int64 {
         try wrap("cannot store source \(s.uri)") {
             try db.write { db in
@@ -442,7 +443,7 @@ public final class CaseStore: @unchecked Sendable {
                     try checkCasesTable(db)
                     throw CaseStoreError("no case \(caseID) in \(path)")
                 }
-                let from = CaseStatus(rawValue: cur) ?? .new
+                guard let from = CaseStatus(rawValue: cur) else { throw DamagedValue.status(cur, case: caseID) }
                 guard from.next.contains(status) else {
                     let allowed = from.next.map(\.rawValue).joined(separator: ", ")
                     throw CaseStoreError("case \(caseID) is \(from.rawValue): cannot become \(status.rawValue) (allowed: \(allowed.isEmpty ? "none" : allowed))")
@@ -504,8 +505,10 @@ public final class CaseStore: @unchecked Sendable {
             SELECT evidence.* FROM evidence JOIN events ON events.id = evidence.event_id
             WHERE events.case_id = ? ORDER BY events.id, evidence.id
             """, arguments: [id]).map(evidenceFile)
+        let raw: String = try r.column("status")
+        guard let status = CaseStatus(rawValue: raw) else { throw DamagedValue.status(raw, case: id) }
         return try CaseRecord(id: id, category: r.column("category"), code: r.column("code"), codeName: r.column("code_name"),
-                          status: CaseStatus(rawValue: r.column("status")) ?? .new, site: r.column("site"), sourceID: r.column("source_id"),
+                          status: status, site: r.column("site"), sourceID: r.column("source_id"),
                           source: r.column("source_name"), sourceURI: r.column("source_uri"), zoneID: r.column("zone_id"),
                           box: StoredBox(x1: r.column("x1"), y1: r.column("y1"), x2: r.column("x2"), y2: r.column("y2")),
                           firstSeen: r.column("first_seen"), lastSeen: r.column("last_seen"), occurrences: r.column("occurrences"),
@@ -587,5 +590,14 @@ extension Row {
     /// or hand-edited file becomes an error naming it (see `CaseStore.wrap`), never a crash.
     func column<Value: DatabaseValueConvertible>(_ name: String) throws -> Value {
         try decode(Value.self, forColumn: name)
+    }
+}
+
+/// A stored value no StreetWarden writes (a file edited by hand): reported as damage, never
+/// read as a default (an unknown status shown as "new", then "changed" from new).
+struct DamagedValue: Error {
+    let reason: String
+    static func status(_ raw: String, case id: Int64) -> DamagedValue {
+        DamagedValue(reason: "case \(id) has the status '\(raw)', which is not a StreetWarden status")
     }
 }

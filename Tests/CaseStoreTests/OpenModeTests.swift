@@ -129,6 +129,26 @@ final class OpenModeTests: XCTestCase {
         assertError(try CaseStore(path: path, mode: .read).cases(), "database \(path) is damaged (database disk image is malformed)")
     }
 
+    /// A status StreetWarden never writes (a hand edit: 'archived', 'closed ' with a space) is
+    /// damage: not shown as "new", and never "changed" from new, which would reopen the case.
+    func testUnknownStatusIsDamageNotNew() throws {
+        let path = try temporaryFolder(self).appendingPathComponent("db.sqlite").path
+        let store = try CaseStore(path: path)
+        let (s, r) = try sourceAndRun(store)
+        try store.record(event("e1", run: r, source: s, box: StoredBox(x1: 0.1, y1: 0.1, x2: 0.2, y2: 0.2)))
+        try store.db.writeWithoutTransaction { db in   // past the schema's CHECK, as a hand edit with sqlite3 can go
+            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+            try db.execute(sql: "UPDATE cases SET status = 'closed ' WHERE id = 1")
+            try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
+        }
+        let damage = "database \(path) is damaged (case 1 has the status 'closed ', which is not a StreetWarden status)"
+        assertError(try store.cases(), damage)
+        assertError(try store.caseRecord(id: 1) as Any, damage)
+        assertError(try store.setStatus(caseID: 1, to: .dispatched), damage)
+        XCTAssertEqual(try store.db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM case_status_changes") }, 0)
+        XCTAssertEqual(try store.db.read { try String.fetchOne($0, sql: "SELECT status FROM cases WHERE id = 1") }, "closed ")
+    }
+
     /// A value that does not read as its column's type (a file edited by hand, or damaged in a
     /// way SQLite cannot see) is an error naming the file and the column, never a crash.
     func testValueOfTheWrongTypeIsDamageNotACrash() throws {
