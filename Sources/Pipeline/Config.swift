@@ -231,7 +231,7 @@ public struct StreetWardenConfig: Sendable {
                 let code = try c.string("code")
                 codes[cls] = CategoryCode(code: code, name: try m["name"]?.string("name") ?? CategoryCode.known[code] ?? cls)
             }
-            guard codes[cls]!.code.allSatisfy(\.isNumber), !codes[cls]!.code.isEmpty else { throw ctx.fail("code must be digits") }
+            guard CategoryCode.isWellFormed(codes[cls]!.code) else { throw ctx.fail("code must be 2 to 12 digits 0-9, not '\(codes[cls]!.code)'") }
         }
         return codes
     }
@@ -447,7 +447,7 @@ public struct StreetWardenConfig: Sendable {
         if let cd = m["codes"] {
             for (cls, v) in try c(cd).mapping(allowed: ViolationClass.all) {
                 let code = try c(v).string("code")
-                guard !code.isEmpty, code.allSatisfy(\.isNumber) else { throw c(v).fail("code for \(cls) must be digits") }
+                guard CategoryCode.isWellFormed(code) else { throw c(v).fail("code for \(cls) must be 2 to 12 digits 0-9, not '\(code)'") }
                 zone.codes[cls] = code
             }
         }
@@ -455,3 +455,12 @@ public struct StreetWardenConfig: Sendable {
         return zone
     }
 }
+
+extension CategoryCode {
+    /// A code as city platforms number them: ASCII digits (major class, minor class, local
+    /// extensions), 2 to 12 of them. `Character.isNumber` would also pass "０１０２" or "½".
+    static func isWellFormed(_ code: String) -> Bool {
+        (2...12).contains(code.utf8.count) && code.utf8.allSatisfy { (48...57).contains($0) }
+    }
+}
+

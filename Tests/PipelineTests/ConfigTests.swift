@@ -118,6 +118,11 @@ final class ConfigTests: XCTestCase {
         expectError("evidence: {folder: \"a//b\"}\n", ["evidence folder 'a//b' must not hold", "blank or '.' parts"])
         expectError("cameras:\n  - id: a\n    url: x\n    masks:\n      - {id: m, polygon: [[0,0],[1,0],[1,1]]}\n      - {id: m, polygon: [[0,0],[1,0],[0,1]]}\n",
                     ["camera 'a', mask 'm'", "id used twice"])
+        expectError("codes:\n  garbage: \"０１０２\"\n", ["codes: garbage", "code must be 2 to 12 digits 0-9, not '０１０２'"])
+        expectError("codes:\n  garbage: {code: \"1234567890123\"}\n", ["code must be 2 to 12 digits 0-9"])
+        expectError("cameras:\n  - id: a\n    url: x\n    zones:\n      - id: z\n        codes: {garbage: \"01½\"}\n",
+                    ["camera 'a', zone 'z'", "code for garbage must be 2 to 12 digits 0-9, not '01½'"])
+        XCTAssertEqual(try StreetWardenConfig.parse("codes:\n  garbage: \"010201\"\n").codes["garbage"]?.code, "010201")
         XCTAssertEqual(try StreetWardenConfig.parse("evidence: {folder: proofs/}\n").evidenceFolder, "proofs/")
         XCTAssertNoThrow(try StreetWardenConfig.parse("defaults:\n  sampling: {fps: 0.5}\n  classes:\n    garbage: {clear: 2.5}\n"
                                                       + "    street_vending: {clear: 3}\n    illegal_ad: {clear: 3}\n"))
