@@ -46,8 +46,8 @@ struct Watch: ParsableCommand {
             // not a stream to wait for), and a stream URL's protocol must exist (`rstp://` is a
             // typo); whether the stream is up is not checked: watch waits for it.
             for cam in cfg.cameras {
-                if let path = VideoSource.localPath(of: cam.url), !path.contains("%"), let reason = FileProblem.reason(path),
-                   !reason.hasPrefix("not a regular file") {   // a device or pipe (pipe:0 aside) is the user's choice
+                if let path = VideoSource.localPath(of: cam.url), !path.contains("%"),
+                   let reason = FileProblem.reason(path, regularOnly: false) {   // a device or pipe is the user's choice
                     throw CLIError("config \(config): camera '\(cam.id)': \(cam.url): \(reason)")
                 }
                 if let problem = VideoSource.schemeProblem(of: cam.url) {
