@@ -190,6 +190,7 @@ public struct StreetWardenConfig: Sendable {
         config.defaults = base
         if let cams = m["cameras"] {
             var seen = Set<String>()
+            var urls: [String: String] = [:]   // camera url (a local file as its full path) → camera id
             for (i, c) in try cams.sequence().enumerated() {
                 let cam: CameraConfig
                 if case .scalar = c.node {
@@ -204,14 +205,11 @@ public struct StreetWardenConfig: Sendable {
                 guard seen.insert(cam.id).inserted else { throw c.fail("camera '\(cam.id)': id used twice") }
                 // A clip or stream is one camera's: with two, the second's rules would never apply.
                 // (Local files compared as the files they name: `g.mp4`, `./g.mp4` and its full path are one clip.)
-                func same(_ a: String, _ b: String) -> Bool {
-                    guard a != b else { return true }
-                    guard let pa = VideoSource.localPath(of: a), let pb = VideoSource.localPath(of: b) else { return false }
-                    return URL(fileURLWithPath: pa).standardizedFileURL.path == URL(fileURLWithPath: pb).standardizedFileURL.path
+                let key = VideoSource.localPath(of: cam.url).map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? cam.url
+                if let first = urls[key] {
+                    throw c.fail("camera '\(cam.id)': url \(cam.url) is already the url of '\(first)'")
                 }
-                if let first = config.cameras.first(where: { same($0.url, cam.url) }) {
-                    throw c.fail("camera '\(cam.id)': url \(cam.url) is already the url of '\(first.id)'")
-                }
+                urls[key] = cam.id
                 config.cameras.append(cam)
             }
         }

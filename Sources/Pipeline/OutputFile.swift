@@ -137,12 +137,14 @@ public enum OutputFile {
                 throw PipelineError("cannot write \(path): it is inside the evidence folder \(root.appendingPathComponent(name).path)")
             }
         }
-        var st = stat(), link = stat()
-        if !replace && stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFCHR && st.st_mode & S_IFMT != S_IFIFO
-            && st.st_mode & S_IFMT != S_IFDIR {
-            throw PipelineError("cannot write \(path): the file exists (give --force to replace it)")
-        }
-        if !replace && stat(path, &st) != 0 && lstat(path, &link) == 0 {
+        guard !replace else { return }
+        var st = stat()
+        if stat(path, &st) == 0 {
+            let kind = st.st_mode & S_IFMT
+            if kind != S_IFCHR && kind != S_IFIFO && kind != S_IFDIR {
+                throw PipelineError("cannot write \(path): the file exists (give --force to replace it)")
+            }
+        } else if lstat(path, &st) == 0 {
             throw PipelineError("cannot write \(path): it is a link to nothing (give --force to write where it points)")
         }
     }
