@@ -226,11 +226,7 @@ public final class CaseStore: @unchecked Sendable {
         do { return try body() }
         catch let e as DatabaseError { throw Self.failure(e, path: path, context: "\(what) in \(path)") }
         catch let e as DamagedValue { throw CaseStoreError("database \(path) is damaged (\(e.reason))") }
-        catch let e as RowDecodingError {
-            var reason = "\(e)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "a value does not read"
-            if let row = reason.range(of: ", row: [") { reason = String(reason[..<row.lowerBound]) }   // not the whole row
-            throw CaseStoreError("database \(path) is damaged (\(reason))")
-        }
+        catch let e as RowDecodingError { throw CaseStoreError("database \(path) is damaged (\(UnreadableRow.reason(e)))") }
     }
 
     /// A read whose SQLite errors become one line naming the file (see `wrap`).
@@ -458,8 +454,24 @@ public final class CaseStore: @unchecked Sendable {
 
     // MARK: Queries
 
-    /// Cases, newest first by first sighting; filtered by status and category when given.
+    /// Cases in id order, filtered by status and category when given. A row that does not read
+    /// (a value no StreetWarden writes: the file was damaged or edited by hand) makes the whole
+    /// call fail with "database … is damaged (case N: …)"; `readableCases` leaves it out instead.
     public func cases(status: CaseStatus? = nil, category: String? = nil) throws -> [CaseRecord] {
+        let read = try readableCases(status: status, category: category)
+        if let first = read.damaged.first { throw CaseStoreError(first) }
+        return read.items
+    }
+
+    /// Rows read from the store, and one line for each row left out because it does not read
+    /// ("database … is damaged (case N: …)"). One damaged row then hides only itself.
+    public struct Readable<Item> {
+        public let items: [Item]
+        public let damaged: [String]
+    }
+
+    /// Cases in id order (filtered as `cases`), leaving out the rows that do not read.
+    public func readableCases(status: CaseStatus? = nil, category: String? = nil) throws -> Readable<CaseRecord> {
         try reading("cannot read cases") { db in
             var sql = """
                 SELECT cases.*, sources.uri AS source_uri, COALESCE(sources.camera_id, sources.uri) AS source_name
@@ -470,7 +482,12 @@ public final class CaseStore: @unchecked Sendable {
             if let c = category { conds.append("cases.category = ?"); args.append(c) }
             if !conds.isEmpty { sql += " WHERE " + conds.joined(separator: " AND ") }
             sql += " ORDER BY cases.id"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Self.caseRecord(db, $0) }
+            var items: [CaseRecord] = [], damaged: [String] = []
+            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)) {
+                do { items.append(try Self.caseRecord(db, row)) }
+                catch let reason as UnreadableRow { damaged.append("database \(path) is damaged (\(reason.text(kind: "case", id: row["id"])))") }
+            }
+            return Readable(items: items, damaged: damaged)
         }
     }
 
@@ -484,7 +501,8 @@ public final class CaseStore: @unchecked Sendable {
                 try checkCasesTable(db)
                 return nil
             }
-            return try Self.caseRecord(db, row)
+            do { return try Self.caseRecord(db, row) }
+            catch let reason as UnreadableRow { throw CaseStoreError("database \(path) is damaged (\(reason.text(kind: "case", id: row["id"])))") }
         }
     }
 
@@ -499,7 +517,15 @@ public final class CaseStore: @unchecked Sendable {
         }
     }
 
+    /// The case in row `r` with its evidence. A value that does not read throws `UnreadableRow`
+    /// (SQLite's own errors pass through: they concern the file, not this row).
     static func caseRecord(_ db: Database, _ r: Row) throws -> CaseRecord {
+        try UnreadableRow.catching {
+            try caseRecordReading(db, r)
+        }
+    }
+
+    private static func caseRecordReading(_ db: Database, _ r: Row) throws -> CaseRecord {
         let id: Int64 = try r.column("id")
         let ev = try Row.fetchAll(db, sql: """
             SELECT evidence.* FROM evidence JOIN events ON events.id = evidence.event_id
@@ -522,22 +548,37 @@ public final class CaseStore: @unchecked Sendable {
     }
 
     /// Occurrences of a case (or all events when nil), in order.
+    /// A row that does not read fails the call, naming the event (see `readableEvents`).
     public func events(caseID: Int64? = nil) throws -> [EventRecord] {
+        let read = try readableEvents(caseID: caseID)
+        if let first = read.damaged.first { throw CaseStoreError(first) }
+        return read.items
+    }
+
+    /// Occurrences as `events`, leaving out the rows that do not read.
+    public func readableEvents(caseID: Int64? = nil) throws -> Readable<EventRecord> {
         try reading("cannot read events") { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM events \(caseID == nil ? "" : "WHERE case_id = ?") ORDER BY id",
                                         arguments: caseID.map { [$0] } ?? [])
-            return try rows.map { r in
-                let id: Int64 = try r.column("id")
-                let ev = try Row.fetchAll(db, sql: "SELECT * FROM evidence WHERE event_id = ? ORDER BY id", arguments: [id]).map(Self.evidenceFile)
-                return try EventRecord(id: id, key: r.column("key"), caseID: r.column("case_id"), runID: r.column("run_id"), category: r.column("category"),
-                                   zoneID: r.column("zone_id"), score: r.column("score"),
-                                   box: StoredBox(x1: r.column("x1"), y1: r.column("y1"), x2: r.column("x2"), y2: r.column("y2")),
-                                   firstSeen: Moment(pts: r.column("first_seen_pts"), date: r.column("first_seen")),
-                                   violation: Moment(pts: r.column("violation_pts"), date: r.column("violation_at")),
-                                   lastSeen: Moment(pts: r.column("last_seen_pts"), date: r.column("last_seen")),
-                                   ended: r.column("ended"), latitude: r.column("latitude"), longitude: r.column("longitude"), evidence: ev)
+            var items: [EventRecord] = [], damaged: [String] = []
+            for row in rows {
+                do { items.append(try UnreadableRow.catching { try Self.eventRecord(db, row) }) }
+                catch let reason as UnreadableRow { damaged.append("database \(path) is damaged (\(reason.text(kind: "event", id: row["id"])))") }
             }
+            return Readable(items: items, damaged: damaged)
         }
+    }
+
+    static func eventRecord(_ db: Database, _ r: Row) throws -> EventRecord {
+        let id: Int64 = try r.column("id")
+        let ev = try Row.fetchAll(db, sql: "SELECT * FROM evidence WHERE event_id = ? ORDER BY id", arguments: [id]).map(Self.evidenceFile)
+        return try EventRecord(id: id, key: r.column("key"), caseID: r.column("case_id"), runID: r.column("run_id"), category: r.column("category"),
+                           zoneID: r.column("zone_id"), score: r.column("score"),
+                           box: StoredBox(x1: r.column("x1"), y1: r.column("y1"), x2: r.column("x2"), y2: r.column("y2")),
+                           firstSeen: Moment(pts: r.column("first_seen_pts"), date: r.column("first_seen")),
+                           violation: Moment(pts: r.column("violation_pts"), date: r.column("violation_at")),
+                           lastSeen: Moment(pts: r.column("last_seen_pts"), date: r.column("last_seen")),
+                           ended: r.column("ended"), latitude: r.column("latitude"), longitude: r.column("longitude"), evidence: ev)
     }
 
     /// Status changes of a case, oldest first: (from, to, note, when).
@@ -590,6 +631,33 @@ extension Row {
     /// or hand-edited file becomes an error naming it (see `CaseStore.wrap`), never a crash.
     func column<Value: DatabaseValueConvertible>(_ name: String) throws -> Value {
         try decode(Value.self, forColumn: name)
+    }
+}
+
+/// A row with a value that does not read as its column's type, or one no StreetWarden writes:
+/// the reason, for a caller that leaves the row out or fails naming it.
+struct UnreadableRow: Error {
+    let reason: String
+    /// Whether `reason` already names the row (`DamagedValue.status` does).
+    let namesRow: Bool
+
+    /// Runs `body`, turning a row's decoding error into `UnreadableRow`.
+    static func catching<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() }
+        catch let e as DamagedValue { throw UnreadableRow(reason: e.reason, namesRow: true) }
+        catch let e as RowDecodingError { throw UnreadableRow(reason: reason(e), namesRow: false) }
+    }
+
+    /// GRDB's message, first line only and without the row's values.
+    static func reason(_ e: RowDecodingError) -> String {
+        var reason = "\(e)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "a value does not read"
+        if let row = reason.range(of: ", row: [") { reason = String(reason[..<row.lowerBound]) }
+        return reason
+    }
+
+    /// The reason, naming the row ("case 3: …") unless it already does.
+    func text(kind: String, id: DatabaseValue?) -> String {
+        namesRow ? reason : "\(kind) \(id.map { "\($0)" } ?? "?"): \(reason)"
     }
 }
 

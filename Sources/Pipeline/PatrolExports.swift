@@ -36,8 +36,9 @@ public enum PatrolExports {
     }
 
     /// GeoJSON of everything in the store: every case with coordinates and every drive.
-    public static func geoJSON(store: CaseStore) throws -> String {
-        let cases = try store.cases()
+    /// `cases` defaults to all of the store's (failing on a row that does not read).
+    public static func geoJSON(store: CaseStore, cases: [CaseRecord]? = nil) throws -> String {
+        let cases = try cases ?? store.cases()
         var info: [Int64: PatrolInfo] = [:]
         for c in cases where c.latitude != nil { info[c.id] = try store.patrolInfo(caseID: c.id) }
         return geoJSON(cases: cases, drives: try store.drives(), patrol: info)
@@ -45,9 +46,10 @@ public enum PatrolExports {
 
     /// One SVG per drive (its route and the cases with coordinates near it), in drive order.
     /// Cases farther than `margin` metres from the drive's route are left out of its map.
-    public static func routeMaps(store: CaseStore, width: Double = 640, height: Double = 420,
+    /// `cases` defaults to all of the store's (failing on a row that does not read).
+    public static func routeMaps(store: CaseStore, cases: [CaseRecord]? = nil, width: Double = 640, height: Double = 420,
                                  margin: Double = 60) throws -> [(drive: DriveRecord, svg: String, cases: [CaseRecord])] {
-        let cases = try store.cases().filter { $0.latitude != nil && $0.longitude != nil }
+        let cases = try (cases ?? store.cases()).filter { $0.latitude != nil && $0.longitude != nil }
         return try store.drives().map { d in
             let near = cases.filter { c in
                 distance(from: Coordinate(latitude: c.latitude!, longitude: c.longitude!), to: d.pieces) <= margin

@@ -4,8 +4,8 @@ import Foundation
 extension ReportWriter {
     /// The "Routes" section: one offline SVG map per stored drive with the cases near it
     /// (docs/patrol.md). Empty when the store holds no drives (fixed cameras only).
-    func routesSection() -> String {
-        guard let maps = try? PatrolExports.routeMaps(store: store), !maps.isEmpty else { return "" }
+    func routesSection(_ maps: [(drive: DriveRecord, svg: String, cases: [CaseRecord])]) -> String {
+        guard !maps.isEmpty else { return "" }
         var h = "<h2>Routes</h2>\n"
         for (d, svg, cases) in maps {
             let km = String(format: "%.2f km", d.lengthMetres / 1000)

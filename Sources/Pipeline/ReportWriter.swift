@@ -10,12 +10,14 @@ public struct ReportWriter {
 
     static let colors = ["street_vending": "#e67e22", "garbage": "#16a085", "illegal_ad": "#8e44ad"]
 
-    /// What `write` did: the page, and the evidence files it could not vouch for (one line each:
+    /// What `write` did: the page, the evidence files it could not vouch for (one line each:
     /// missing, not a regular file, or not matching its stored SHA-256), left out of the copies
-    /// and flagged on the page.
+    /// and flagged on the page, and the store's rows that do not read (a damaged or hand-edited
+    /// file), left off the page, which says how many.
     public struct Outcome {
         public let index: URL
         public let problems: [String]
+        public let unreadable: [String]
     }
 
     /// Writes `<out>/index.html` and `<out>/evidence/…`. Refuses a folder where the copies would
@@ -25,8 +27,9 @@ public struct ReportWriter {
     public func write(to out: URL) throws -> Outcome {
         try checkFolder(out)
         try OutputFile.makeFolder(out.path) { "cannot write the report to \(out.path): \($0)" }
-        let cases = try store.cases()
-        let events = try store.events()
+        let readCases = try store.readableCases(), readEvents = try store.readableEvents()
+        let cases = readCases.items, events = readEvents.items, unreadable = readCases.damaged + readEvents.damaged
+        let maps = try PatrolExports.routeMaps(store: store, cases: cases)
         guard let root = store.folder else { throw PipelineError("report: the store has no folder") }
         // Copy evidence: only a regular file (lstat: a link or a pipe put in its place is not
         // evidence) whose bytes still have the SHA-256 stored with it.
@@ -66,10 +69,10 @@ public struct ReportWriter {
                 copied.insert(f.path)
             }
         }
-        let html = page(cases: cases, events: events, present: copied, flagged: flagged)
+        let html = page(cases: cases, events: events, present: copied, flagged: flagged, unreadable: unreadable.count, routes: maps)
         let index = out.appendingPathComponent("index.html")
         try OutputFile.write(Data(html.utf8), to: index.path)
-        return Outcome(index: index, problems: problems)
+        return Outcome(index: index, problems: problems, unreadable: unreadable)
     }
 
     /// The title every report page carries near its start: a folder whose index.html has it
@@ -113,7 +116,8 @@ public struct ReportWriter {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    func page(cases: [CaseRecord], events: [EventRecord], present: Set<String>, flagged: [String: String] = [:]) -> String {
+    func page(cases: [CaseRecord], events: [EventRecord], present: Set<String>, flagged: [String: String] = [:], unreadable: Int = 0,
+              routes: [(drive: DriveRecord, svg: String, cases: [CaseRecord])] = []) -> String {
         let esc = Self.esc
         var h = """
         <!DOCTYPE html>
@@ -133,6 +137,9 @@ public struct ReportWriter {
         <p class="muted">Generated \(CaseFormatter.isoString(Date())) from \(esc(store.path)). <span id="img-status"></span></p>
 
         """
+        if unreadable > 0 {
+            h += "<p class=\"evidence-problem\" id=\"unreadable\">\(unreadable) row(s) of the store could not be read (the file is damaged or was edited by hand) and are not shown.</p>\n"
+        }
         // Summary.
         let byCat = Dictionary(grouping: cases, by: \.category)
         let byStatus = Dictionary(grouping: cases, by: { $0.status.rawValue })
@@ -173,7 +180,7 @@ public struct ReportWriter {
         }
 
         // Cases.
-        h += routesSection()
+        h += routesSection(routes)
         h += "<h2>Cases</h2>\n"
         for c in cases {
             h += "<div class=\"case\" id=\"case-\(c.id)\" data-category=\"\(esc(c.category))\" data-status=\"\(c.status.rawValue)\" style=\"border-left-color:\(Self.colors[c.category] ?? "#999")\">\n"

@@ -57,7 +57,9 @@ struct Cases: ParsableCommand {
                         throw CLIError("--category \(category): unknown category (accepted: \(known.joined(separator: ", ")))")
                     }
                 }
-                try printChecked(CaseFormatter.render(try s.cases(status: status, category: category), as: format))
+                let read = try s.readableCases(status: status, category: category)
+                try printChecked(CaseFormatter.render(read.items, as: format))
+                try failOnUnreadable(read.damaged, shown: "listed")
             }
         }
     }
@@ -89,16 +91,18 @@ struct Cases: ParsableCommand {
                 if out?.isEmpty == true { throw CLIError("cases export --out: the file path is empty") }
                 let s = try store.openForReading()
                 if let out { try OutputFile.checkExport(out, store: s, replace: force) }
+                let read = try s.readableCases()
                 let text = switch format {
-                case .geojson: try PatrolExports.geoJSON(store: s) + "\n"
-                case .json: CaseFormatter.render(try s.cases(), as: .json) + "\n"
-                case .csv: CaseFormatter.render(try s.cases(), as: .csv) + "\n"
+                case .geojson: try PatrolExports.geoJSON(store: s, cases: read.items) + "\n"
+                case .json: CaseFormatter.render(read.items, as: .json) + "\n"
+                case .csv: CaseFormatter.render(read.items, as: .csv) + "\n"
                 }
                 if let out {
                     try OutputFile.write(Data(text.utf8), to: out)
                 } else {
                     try printChecked(text, terminator: "")
                 }
+                try failOnUnreadable(read.damaged, shown: "exported")
             }
         }
     }
@@ -120,6 +124,19 @@ struct Cases: ParsableCommand {
             }
         }
     }
+}
+
+/// One `warning:` line on standard error.
+func warn(_ text: String) {
+    FileHandle.standardError.write(Data("warning: \(text)\n".utf8))
+}
+
+/// After output without the rows that do not read: a warning naming each, then exit status 1
+/// (the other cases were `shown`), so that a script never takes the output for the whole store.
+func failOnUnreadable(_ damaged: [String], shown: String) throws {
+    guard !damaged.isEmpty else { return }
+    for d in damaged { warn("\(d); left out") }
+    throw CLIError("\(damaged.count) case(s) could not be read; the others were \(shown)")
 }
 
 /// Prints `text` and a newline to standard output; a failed write (a full disk, a closed pipe)

@@ -14,11 +14,14 @@ struct Report: ParsableCommand {
             let s = try store.openForReading()
             let outcome = try ReportWriter(store: s).write(to: URL(fileURLWithPath: out))
             try printChecked(outcome.index.path)
-            // The page is written either way; evidence it cannot vouch for makes the run fail.
-            for p in outcome.problems { FileHandle.standardError.write(Data("warning: \(ErrorText.line(PipelineError(p)))\n".utf8)) }
-            if !outcome.problems.isEmpty {
-                throw CLIError("\(outcome.problems.count) evidence file(s) missing or altered; the report marks them")
-            }
+            // The page is written either way; evidence it cannot vouch for, or rows that do not
+            // read, make the run fail.
+            for p in outcome.unreadable { warn("\(p); not shown") }
+            for p in outcome.problems { warn(ErrorText.line(PipelineError(p))) }
+            var failures: [String] = []
+            if !outcome.unreadable.isEmpty { failures.append("\(outcome.unreadable.count) row(s) of the store could not be read; the report leaves them out") }
+            if !outcome.problems.isEmpty { failures.append("\(outcome.problems.count) evidence file(s) missing or altered; the report marks them") }
+            if !failures.isEmpty { throw CLIError(failures.joined(separator: "; ")) }
         }
     }
 }

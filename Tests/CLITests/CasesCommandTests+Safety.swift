@@ -208,6 +208,43 @@ extension CasesCommandTests {
         }
     }
 
+    /// One hand-damaged row: `cases list`, `export` and `report` give the other cases, a warning
+    /// naming the row, and exit status 1; `cases show` of that case is an error naming it.
+    func testOneDamagedRowLeavesTheOtherCasesReadable() throws {
+        let (dir, db) = try seededStore()
+        let all = try CLI.run(["cases", "list", "--db", db, "--format", "json"])
+        XCTAssertEqual(all.status, 0, all.stderr)
+        let ids = try (JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as! [[String: Any]]).map { $0["id"] as! Int }
+        XCTAssertGreaterThanOrEqual(ids.count, 2)
+        let bad = ids[0]
+        try sqlite(db, "UPDATE cases SET first_seen = 'yesterday' WHERE id = \(bad)")
+        let warning = "warning: database \(db) is damaged (case \(bad): could not decode Date from database value \"yesterday\""
+        for (args, shown) in [(["cases", "list", "--format", "json"], "listed"), (["cases", "export", "--format", "csv"], "exported"),
+                              (["cases", "export", "--format", "geojson"], "exported")] {
+            let r = try CLI.run(args + ["--db", db])
+            XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+            let lines = r.stderr.split(separator: "\n").map(String.init)
+            XCTAssertEqual(lines.count, 2, r.stderr)
+            XCTAssertTrue(lines[0].hasPrefix(warning) && lines[0].hasSuffix("; left out"), r.stderr)
+            XCTAssertEqual(lines[1], "error: 1 case(s) could not be read; the others were \(shown)")
+            XCTAssertFalse(r.stdout.isEmpty, "\(args): the other cases are written")
+        }
+        let list = try CLI.run(["cases", "list", "--db", db, "--format", "json"])
+        let shown = try (JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]).map { $0["id"] as! Int }
+        XCTAssertEqual(shown, Array(ids.dropFirst()))
+        assertOneLineError(try CLI.run(["cases", "show", "\(bad)", "--db", db]), mentions: "is damaged (case \(bad): could not decode Date")
+        XCTAssertEqual(try CLI.run(["cases", "show", "\(ids[1])", "--db", db]).status, 0)
+
+        let out = dir.appendingPathComponent("r")
+        let r = try CLI.run(["report", "--db", db, "--out", out.path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains(warning), r.stderr)
+        XCTAssertTrue(r.stderr.hasSuffix("error: 1 row(s) of the store could not be read; the report leaves them out\n"), r.stderr)
+        let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("data-cases=\"\(ids.count - 1)\""), "the other cases are on the page")
+        XCTAssertTrue(html.contains("1 row(s) of the store could not be read"), "the page says a row is missing")
+    }
+
     func testFailedWritesAreErrors() throws {
         var st = stat()
         guard stat("/dev/full", &st) == 0, st.st_mode & S_IFMT == S_IFCHR else { throw XCTSkip("/dev/full is not a device here") }

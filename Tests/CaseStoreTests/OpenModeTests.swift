@@ -159,10 +159,37 @@ final class OpenModeTests: XCTestCase {
         try store.record(event("e0", run: r, source: s, box: StoredBox(x1: 0.1, y1: 0, x2: 0.2, y2: 0.1)))
         try store.db.write { try $0.execute(sql: "UPDATE cases SET first_seen = 'not a date'; UPDATE events SET last_seen_pts = 'x'") }
         let reader = try CaseStore(path: path, mode: .read)
-        assertError(try reader.cases(), "database \(path) is damaged (could not decode Date from database value \"not a date\" - column: \"first_seen\"")
+        assertError(try reader.cases(), "database \(path) is damaged (case 1: could not decode Date from database value \"not a date\" - column: \"first_seen\"")
+        assertError(try reader.caseRecord(id: 1) as Any, "database \(path) is damaged (case 1: could not decode Date")
+        assertError(try reader.events(), "database \(path) is damaged (event 1: could not decode")
         assertError(try reader.events(), "column: \"last_seen_pts\"")
         XCTAssertThrowsError(try reader.cases()) { XCTAssertFalse("\($0)".contains("row: ["), "not the whole row: \($0)") }
         assertError(try store.updateEvent(key: "e0", lastSeen: Moment(pts: 9, date: Date()), ended: false), "is damaged (")
+    }
+
+    /// One row that does not read hides only itself from the readers that list the store: the
+    /// other cases and events are returned, and the row is named with its reason.
+    func testOneUnreadableRowHidesOnlyItself() throws {
+        let path = try temporaryFolder(self).appendingPathComponent("db.sqlite").path
+        let store = try CaseStore(path: path)
+        let (s, r) = try sourceAndRun(store)
+        for (i, key) in ["e0", "e1", "e2"].enumerated() {
+            let x = 0.1 + 0.3 * Double(i)
+            try store.record(event(key, run: r, source: s, box: StoredBox(x1: x, y1: 0, x2: x + 0.1, y2: 0.1)))
+        }
+        XCTAssertEqual(try store.cases().count, 3)
+        try store.db.write { try $0.execute(sql: "UPDATE cases SET last_seen = 'soon' WHERE id = 2; UPDATE events SET score = 'high' WHERE id = 3") }
+        let reader = try CaseStore(path: path, mode: .read)
+        let cases = try reader.readableCases()
+        XCTAssertEqual(cases.items.map(\.id), [1, 3])
+        XCTAssertEqual(cases.damaged.count, 1)
+        XCTAssertTrue(cases.damaged[0].hasPrefix("database \(path) is damaged (case 2: could not decode Date from database value \"soon\""), cases.damaged[0])
+        let events = try reader.readableEvents()
+        XCTAssertEqual(events.items.map(\.id), [1, 2])
+        XCTAssertEqual(events.damaged.count, 1)
+        XCTAssertTrue(events.damaged[0].contains("(event 3: could not decode Double"), events.damaged[0])
+        XCTAssertEqual(try reader.readableCases(status: .new).items.map(\.id), [1, 3], "filters leave out the same row")
+        assertError(try reader.cases(), "(case 2: ")
     }
 }
 
