@@ -73,16 +73,30 @@ public struct VideoSourceOptions: Equatable, Sendable {
             guard let b = Bool(value) else { throw bad("live is true or false") }
             live = b
         case "start":
-            guard let d = Self.parseDate(value) else { throw bad("start is an ISO 8601 time like 2024-05-01T08:00:00Z, from 1970 to 2999") }
+            guard let d = Self.parseDate(value) else { throw bad("start is an ISO 8601 time with a zone, like 2024-05-01T08:00:00Z or 2024-05-01 08:00+08:00, from 1970 to 2999") }
             start = d
         default:
             extra[key] = value
         }
     }
 
-    /// Parses `2024-05-01T08:00:00Z`, with optional fractional seconds and offset.
+    /// Parses `2024-05-01T08:00:00Z`, with optional fractional seconds and offset, in the
+    /// spellings of `usual(_:)`.
     public static func parseDate(_ text: String) -> Date? {
-        parseAnyDate(text).flatMap { plausibleDates.contains($0) ? $0 : nil }
+        parseAnyDate(usual(text)).flatMap { plausibleDates.contains($0) ? $0 : nil }
+    }
+
+    /// The other spellings people type for an ISO 8601 / RFC 3339 time, brought to the one the
+    /// parser reads: a space or `t` between date and time (`date '+%F %T%:z'`), `z` for `Z`,
+    /// and a time without seconds (`2026-05-01T08:00+08:00`). A zone is still required: a
+    /// camera's local time is not the machine's.
+    static func usual(_ text: String) -> String {
+        var c = Array(text)
+        guard c.count > 10 else { return text }
+        if c[10] == " " || c[10] == "t" { c[10] = "T" }
+        if c.last == "z" { c[c.count - 1] = "Z" }
+        if c.count >= 16, c[13] == ":", c.count == 16 || "Z+-".contains(c[16]) { c.insert(contentsOf: ":00", at: 16) }
+        return String(c)
     }
 
     /// Wall-clock times StreetWarden takes from a clip or a user: 1970 to the end of 2999. Outside

@@ -242,6 +242,21 @@ final class VideoSourceTests: XCTestCase {
         XCTAssertEqual(VideoSourceOptions.parseDate("2024-02-29T13:45:00+13:45"), utc)
     }
 
+    /// The other spellings people type for one time: a space or `t` between date and time, `z`,
+    /// no seconds. A time without a zone, or a date alone, is still refused.
+    func testUsualSpellingsOfAStartTime() {
+        let utc = VideoSourceOptions.parseDate("2026-05-01T00:00:00Z")
+        XCTAssertNotNil(utc)
+        for same in ["2026-05-01 08:00:00+08:00", "2026-05-01t00:00:00z", "2026-05-01T00:00Z", "2026-05-01 08:00+08:00",
+                     "2026-05-01 08:00+0800", "2026-05-01 00:00:00.000Z"] {
+            XCTAssertEqual(VideoSourceOptions.parseDate(same), utc, same)
+        }
+        for bad in ["2026-05-01 08:00:00", "2026-05-01T08:00", "2026-05-01", "2026-05-01  08:00:00Z", "2026-05-01 08Z",
+                    "2026-05-01 24:00Z", "2026-02-30 08:00Z"] {
+            XCTAssertNil(VideoSourceOptions.parseDate(bad), bad)
+        }
+    }
+
     func testWallClockFromCreationTimeAndOverride() throws {
         let path = try Fixtures.clip("dated.mp4", seconds: 1, extra: ["-metadata", "creation_time=2024-05-01T08:00:00Z"])
         let start = VideoSourceOptions.parseDate("2024-05-01T08:00:00Z")!
