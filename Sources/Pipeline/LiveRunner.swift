@@ -65,8 +65,11 @@ public final class LiveRunner: @unchecked Sendable {
             runID = try store.beginRun(sourceID: sourceID, model: analyzer.modelName, configDigest: nil)
             let (recorder, listener) = try makeLiveRecorder(cam, sourceID: sourceID, runID: runID!, key: key)
             defer { listener?.stop() }
+            // A local file is a recording, not a live stream: read once through, its times
+            // from the file, failing at a cut as in `analyze` (unless its options say live: true,
+            // which replays it at its end like a stream that dropped).
             var options = cam.options
-            options.live = true
+            if options.live == nil { options.live = !ReconnectingVideoSource.regularOrMissingFile(cam.url) }
             let id = cam.id
             let metrics = self.metrics
             let logLine = self.log
@@ -121,6 +124,7 @@ public final class LiveRunner: @unchecked Sendable {
                 }
             }
             _ = lastReconnects
+            if !source.isStopped { logLine("camera \(id): end of \(cam.url) (a local file is read once)") }
             try recorder.finish()
             try store.finishRun(id: runID!, status: "stopped", frames: frames, samples: samples, mediaSeconds: 0)
             metrics.update(id) { $0.connected = false }

@@ -45,7 +45,7 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
     /// cannot succeed where it failed once (a device or a pipe may come back; those are retried).
     private let localFile: Bool
 
-    static func regularOrMissingFile(_ url: String) -> Bool {
+    public static func regularOrMissingFile(_ url: String) -> Bool {
         guard let path = VideoSource.localPath(of: url), path != "-" else { return false }
         if path.isEmpty { return true }
         var st = stat()
@@ -72,8 +72,8 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
 
     /// The next sampled frame, reconnecting as often as needed; nil once stopped (or at the
     /// end of an input that turned out not to be live).
-    /// - Throws: `.invalidOption` errors and failures to open a local file at once (retrying
-    ///   cannot help), and the last error after `reconnect.maxAttempts` consecutive failures.
+    /// - Throws: `.invalidOption` errors, and failures to open or read a local file, at once
+    ///   (retrying cannot help), and the last error after `reconnect.maxAttempts` consecutive failures.
     public func nextFrame() throws -> VideoFrame? {
         while !isStopped {
             let source: VideoSource
@@ -108,6 +108,9 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
                 try failed(VideoError(.readFailed, input: input, message: "the stream ended"))
             } catch {
                 if isStopped { return nil }
+                // A local file that breaks off (cut, damaged) would break off at the same place
+                // again: reopening it would replay its frames in a loop. It fails like `analyze`.
+                if localFile { throw error }
                 try failed(error)
             }
         }

@@ -31,6 +31,28 @@ final class WatchCommandTests: XCTestCase {
         return text
     }
 
+    /// A local file as a camera is a recording: read once through (its end ends that camera,
+    /// with a line saying so), and a cut one fails at the cut as in `analyze`, instead of being
+    /// replayed up to the same cut for ever.
+    func testLocalFilesAreReadOnce() throws {
+        let dir = try temporaryFolder(self)
+        let whole = dir.appendingPathComponent("whole.mp4"), cut = dir.appendingPathComponent("cut.mp4")
+        try Fixtures.clip(whole, seconds: 20, patches: [], extra: ["-movflags", "+faststart"])
+        var bytes = try Data(contentsOf: whole)
+        bytes.removeLast(bytes.count / 2)
+        try bytes.write(to: cut)
+        let model = try Fixtures.colourProbeModel(in: dir)
+        let config = dir.appendingPathComponent("cams.yaml")
+        try "cameras:\n  - id: whole-cam\n    url: \(whole.path)\n  - id: cut-cam\n    url: \(cut.path)\n"
+            .write(to: config, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["watch", "--config", config.path, "--db", dir.appendingPathComponent("w.sqlite").path, "--model", model],
+                            prefix: ["/usr/bin/timeout", "60"])
+        XCTAssertEqual(r.status, 1, "the cut camera failed (124: still running after 60 s): \(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("camera whole-cam: end of \(whole.path) (a local file is read once)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("camera cut-cam: truncated input \(cut.path)"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("retrying"), r.stderr)
+    }
+
     func testLiveStreamReconnectMetricsAndCleanStop() throws {
         let dir = try temporaryFolder(self)
         let model = try Fixtures.colourProbeModel(in: dir)

@@ -83,6 +83,27 @@ final class ReconnectingVideoSourceTests: XCTestCase {
         XCTAssertFalse(ReconnectingVideoSource.regularOrMissingFile("/dev/null"), "a device may come back")
     }
 
+    /// A local clip that breaks off (cut short) fails at the cut, after its frames, as in
+    /// `analyze`: reopening would replay the same frames up to the same cut, for ever.
+    func testLocalFileThatBreaksOffIsNotReplayed() throws {
+        let whole = try Fixtures.clip("whole-cam.mp4", seconds: 4, extra: ["-movflags", "+faststart"])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
+        bytes.removeLast(bytes.count / 2)
+        let cut = try Fixtures.write([UInt8](bytes), to: "cut-cam.mp4")
+        let log = Log()
+        let source = ReconnectingVideoSource(url: cut, policy: .everyFrame, reconnect: ReconnectPolicy(initialDelay: 5, maxDelay: 5),
+                                             log: { log.add($0) })
+        let began = Date()
+        var frames = 0
+        XCTAssertThrowsError(try { while try source.nextFrame() != nil { frames += 1 } }()) {
+            XCTAssertEqual(($0 as? VideoError)?.kind, .truncated, "\($0)")
+        }
+        XCTAssertGreaterThan(frames, 30, "the frames before the cut")
+        XCTAssertLessThan(frames, 100, "delivered once, not replayed")
+        XCTAssertLessThan(Date().timeIntervalSince(began), 4, "no backoff wait")
+        XCTAssertEqual(log.all, [], "thrown, not logged as a retry: \(log.all)")
+    }
+
     func testGivesUpAfterMaxAttemptsWithTheLastError() {
         let port = Fixtures.freePort()
         let log = Log()
