@@ -120,7 +120,12 @@ struct Cases: ParsableCommand {
             try reportErrors {
                 let s = try store.openForUpdate()
                 try s.setStatus(caseID: id, to: status, note: note)
-                if let c = try s.caseRecord(id: id) { try printChecked(CaseFormatter.render([c], as: format.output)) }
+                // A row damaged elsewhere than its status still takes the change: say that it did.
+                let c: CaseRecord?
+                do { c = try s.caseRecord(id: id) } catch {
+                    throw CLIError("case \(id) is now \(status.rawValue), but cannot be shown: \(ErrorText.line(error))")
+                }
+                if let c { try printChecked(CaseFormatter.render([c], as: format.output)) }
             }
         }
     }

@@ -234,6 +234,8 @@ extension CasesCommandTests {
         XCTAssertEqual(shown, Array(ids.dropFirst()))
         assertOneLineError(try CLI.run(["cases", "show", "\(bad)", "--db", db]), mentions: "is damaged (case \(bad): could not decode Date")
         XCTAssertEqual(try CLI.run(["cases", "show", "\(ids[1])", "--db", db]).status, 0)
+        assertOneLineError(try CLI.run(["cases", "set-status", "\(bad)", "dispatched", "--db", db]),
+                           mentions: "case \(bad) is now dispatched, but cannot be shown: database \(db) is damaged (case \(bad): ")
 
         let out = dir.appendingPathComponent("r")
         let r = try CLI.run(["report", "--db", db, "--out", out.path])
