@@ -14,6 +14,7 @@
 #include <libavutil/error.h>
 #include <libavutil/frame.h>
 #include <libavutil/dict.h>
+#include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/log.h>
 #include <libavutil/pixdesc.h>
@@ -64,6 +65,23 @@ static inline int sw_frame_is_key(const AVFrame *f) {
 }
 static inline int sw_frame_is_corrupt(const AVFrame *f) {
     return (f->flags & AV_FRAME_FLAG_CORRUPT) != 0 || f->decode_error_flags != 0;
+}
+
+/// The stream's display matrix (9 int32: a b u / c d v / x y w, 16.16 and 2.30 fixed point;
+/// see libavutil/display.h), or NULL when it has none. MP4/MOV take it from the `tkhd` box.
+static inline const int32_t *sw_stream_display_matrix(const AVStream *st) {
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(60, 31, 100)
+    /* FFmpeg 6.1 moved stream side data into codecpar (av_stream_get_side_data: gone in 7).
+       Not built here (Debian 12 has 5.1). */
+    const AVPacketSideData *sd = av_packet_side_data_get(st->codecpar->coded_side_data,
+                                                         st->codecpar->nb_coded_side_data,
+                                                         AV_PKT_DATA_DISPLAYMATRIX);
+    return sd && sd->size >= 9 * sizeof(int32_t) ? (const int32_t *)sd->data : NULL;
+#else
+    size_t size = 0;
+    const uint8_t *data = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    return data && size >= 9 * sizeof(int32_t) ? (const int32_t *)data : NULL;
+#endif
 }
 
 // MARK: interrupt callback

@@ -17,9 +17,17 @@ public final class VideoSource: @unchecked Sendable {
     public let isLive: Bool
     /// True for a single still image (or an image sequence).
     public let isStill: Bool
-    /// Coded picture size of the video stream.
+    /// Picture size of the video stream as shown: the coded size, sides swapped when
+    /// `orientation` turns the picture a quarter turn.
     public let width: Int
     public let height: Int
+    /// How the stream's display matrix says to turn its pictures to show them upright (phone
+    /// and gimbal clips); frames are handed out already turned. `.upright` when there is no
+    /// display matrix, or one that is not a quarter turn (see `ignoredRotation`).
+    public let orientation: DisplayOrientation
+    /// The angle (degrees clockwise) of a display matrix that is not a multiple of 90° (nor
+    /// within 1° of one): it is ignored, and the pictures are analysed as decoded.
+    public let ignoredRotation: Double?
     /// FFmpeg's codec name (`h264`, `hevc`, `mjpeg`, …) and demuxer name (`mov,mp4,…`).
     public let codecName: String
     public let formatName: String
@@ -190,6 +198,7 @@ public final class VideoSource: @unchecked Sendable {
         h.packet = pkt
         let scaler = FrameScaler()
         h.scaler = scaler
+        let display = DisplayOrientation.of(stream)
 
         let par = stream.pointee.codecpar.pointee
         let formatName = String(cString: fmt.pointee.iformat.pointee.name)
@@ -248,8 +257,10 @@ public final class VideoSource: @unchecked Sendable {
         self.rtspTransport = transportUsed
         self.streamIndex = index
         self.timeBase = timeBase
-        self.width = Int(par.width)
-        self.height = Int(par.height)
+        self.orientation = display.orientation
+        self.ignoredRotation = display.ignoredAngle
+        self.width = Int(display.orientation.swapsSides ? par.height : par.width)
+        self.height = Int(display.orientation.swapsSides ? par.width : par.height)
         self.codecName = String(cString: avcodec_get_name(par.codec_id))
         self.formatName = formatName
         self.isStill = formatName == "image2" || formatName.hasSuffix("_pipe")
@@ -257,8 +268,11 @@ public final class VideoSource: @unchecked Sendable {
         self.isLive = live
         self.duration = live ? nil : knownDuration
         // Scale while decoding only where every decoded picture is sampled (or nearly: keyframes
-        // mode decodes nothing else); a rate policy would pay for pictures it drops.
-        if policy == .everyFrame || policy == .keyframes { scaler.attachBands(to: ctx, hooks: h.hooks) }
+        // mode decodes nothing else); a rate policy would pay for pictures it drops. A picture
+        // to be turned is scaled after turning, from the whole frame.
+        if (policy == .everyFrame || policy == .keyframes) && display.orientation == .upright {
+            scaler.attachBands(to: ctx, hooks: h.hooks)
+        }
         // Recorded inputs decode into 2 MiB pages (`sw_huge_map`): batch analysis and benchmarks
         // are about throughput. Live streams keep FFmpeg's default buffers, where the resident
         // memory per stream matters more (a 1080p picture's block rounds up to 4 MiB).
@@ -448,8 +462,16 @@ public final class VideoSource: @unchecked Sendable {
         }
         lastPts = pts
         let stamp = baseDate.map { $0.addingTimeInterval(pts) } ?? Date()
-        let copy = FrameBox()!
+        var copy = FrameBox()!
         av_frame_move_ref(copy.frame, f)
+        if orientation != .upright {
+            guard let turned = orientation.turned(copy.frame, scaler: scaler) else {
+                pendingError = VideoError(.conversionFailed, input: input, message: "cannot make the upright copy of a picture (\(orientation)): out of memory")
+                finished = true
+                return nil
+            }
+            copy = turned
+        }
         return VideoFrame(box: copy, scaler: scaler, pts: pts, wallClock: stamp, isKeyframe: key)
     }
 

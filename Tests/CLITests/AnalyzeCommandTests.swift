@@ -15,6 +15,18 @@ final class AnalyzeCommandTests: XCTestCase {
 
     func json(_ s: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(s.utf8)) }
 
+    /// Runs a tool on the PATH (ffmpeg, ffprobe); its status and standard output.
+    func tool(_ name: String, _ args: [String]) throws -> (status: Int32, stdout: String) {
+        let p = Process(), out = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [name] + args
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// 5 min garbage, 5 min clean, the same garbage 5 min: two occurrences of one case.
     func testFiveCleanFiveGivesOneCaseTwoOccurrences() throws {
         let clip = dir.appendingPathComponent("recur.mp4")
@@ -157,6 +169,49 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertEqual(try a.cases().map(\.occurrences), try b.cases().map(\.occurrences))
         XCTAssertEqual(try a.runs().map(\.status), ["interrupted", "complete"])
         XCTAssertEqual(try a.check(), [])
+    }
+
+    /// A phone clip recorded sideways, whose display matrix says to turn it back (ffmpeg 5.1's
+    /// `rotate=90` tag: shown turned 90° counter-clockwise), is analysed as players show it: the
+    /// zone drawn on the upright picture's top-left quarter catches the garbage there (on the
+    /// decoded picture it lies near the right edge), and the evidence is stored upright.
+    func testSidewaysPhoneClipIsAnalysedUpright() throws {
+        let upright = dir.appendingPathComponent("upright.mp4")
+        try Fixtures.clip(upright, seconds: 150, patches: [.init(color: "red", x: 20, y: 20, size: 40, ranges: [(0, 150)])])
+        let sensor = dir.appendingPathComponent("sensor.mp4").path, phone = dir.appendingPathComponent("phone.mp4").path
+        for args in [["-i", upright.path, "-vf", "transpose=clock", "-c:v", "libx264", "-preset", "ultrafast",
+                      "-g", "10", "-keyint_min", "10", "-sc_threshold", "0", "-pix_fmt", "yuv420p", sensor],
+                     ["-i", sensor, "-c", "copy", "-metadata:s:v:0", "rotate=90", phone]] {
+            XCTAssertEqual(try tool("ffmpeg", ["-v", "error", "-y"] + args).status, 0)
+        }
+        let cfg = dir.appendingPathComponent("phone.yaml")
+        try """
+        cameras:
+          - id: phone
+            url: phone.mp4
+            zones:
+              - id: corner
+                polygon: [[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]
+                prohibit: [garbage]
+        """.write(to: cfg, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("phone.sqlite").path
+        let r = try CLI.run(["analyze", phone, "--db", db, "--model", model, "--config", cfg.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let events = try CaseStore(path: db).events()
+        XCTAssertEqual(events.map(\.category), ["garbage"], r.stdout)
+        XCTAssertEqual(events.first?.zoneID, "corner")
+        if let b = events.first?.box {
+            XCTAssertLessThan((b.x1 + b.x2) / 2, 0.5, "upright coordinates: \(b)")
+            XCTAssertLessThan((b.y1 + b.y2) / 2, 0.5, "upright coordinates: \(b)")
+        }
+        let frames = events.first?.evidence.filter { $0.kind == .frame } ?? []
+        XCTAssertEqual(frames.count, 1)
+        for e in frames {
+            XCTAssertEqual([e.width, e.height], [320, 180])
+            let path = URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent(e.path).path
+            let probe = try tool("ffprobe", ["-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", path])
+            XCTAssertEqual(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "320,180", "the stored JPEG")
+        }
     }
 
     func testBadClipIsOneLineAndKeepsTheStore() throws {

@@ -71,4 +71,11 @@ int sw_band_hub_planar_rgb(sw_band_hub *h, const void *key, int srcW, int srcH, 
                            float *r, float *g, float *b);
 /// Pictures completed by bands, and served to consumers, so far.
 void sw_band_hub_stats(sw_band_hub *h, long *completed, long *served);
+
+/// Copies a plane of width x height pixels of `bytes_per_pixel` bytes turned by a multiple of
+/// 90 degrees and/or mirrored: the output pixel (X, Y) is the source pixel (x, y) where
+/// u = transpose ? Y : X, v = transpose ? X : Y, x = flip_x ? width-1-u : u and
+/// y = flip_y ? height-1-v : v. The output is height x width when transposed.
+void sw_turn_plane(const uint8_t *src, ptrdiff_t src_stride, int width, int height, int bytes_per_pixel,
+                   uint8_t *dst, ptrdiff_t dst_stride, int transpose, int flip_x, int flip_y);
 #endif
