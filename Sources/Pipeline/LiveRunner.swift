@@ -74,7 +74,8 @@ public final class LiveRunner: @unchecked Sendable {
                                                  log: { line in
                                                      metrics.update(id) { $0.connected = false }
                                                      logLine("camera \(id): \(line)")
-                                                 })
+                                                 },
+                                                 warn: { logLine("warning: camera \(id): \($0)") })
             lock.lock()
             let already = stopped
             sources.append(source)
