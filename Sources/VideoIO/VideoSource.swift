@@ -635,6 +635,11 @@ public final class VideoSource: @unchecked Sendable {
             pendingError = nil
             throw e
         }
+        // A video stream with no packet at all (a header and nothing after it) holds no
+        // pictures: that, rather than "truncated" or "corrupt", is what to tell.
+        if !isLive && videoPackets == 0 && damagedPackets == 0 {
+            throw VideoError(.noPictures, input: input, message: "the video stream holds no pictures")
+        }
         // Without a read through beforehand, a stated length spans the jumps: the repaired
         // timeline is all there is to go by.
         if !isLive && !timelineScanned && !timeline.jumps.isEmpty { duration = position }

@@ -70,4 +70,14 @@ final class TimestampCommandTests: XCTestCase {
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertEqual(plain.stderr, "", "no warning for a plain recording")
     }
+
+    /// A clip whose video stream holds no pictures: one error line saying so, non-zero exit.
+    func testVideoStreamWithNoPicturesIsOneError() throws {
+        let empty = dir.appendingPathComponent("empty.mp4")
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2", "-frames:v", "0", "-c:v", "libx264",
+                    "-movflags", "+frag_keyframe+empty_moov", empty.path])
+        let r = try CLI.run(["analyze", empty.path, "--db", dir.appendingPathComponent("e.sqlite").path, "--model", model])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "error: empty video in \(empty.path): the video stream holds no pictures\n")
+    }
 }
