@@ -22,7 +22,8 @@ public struct ClipSummary: Sendable {
     public var byClass: [String: Int] = [:]
     public var camera: String?
     public var error: String?
-    /// Lines to print as `warning: …` (each names the clip): timestamps that jumped.
+    /// Lines to print as `warning: …` (each names the clip): timestamps that jumped, keyframes
+    /// too far apart for the rules.
     public var warnings: [String] = []
     /// For a moving camera: the track used and the samples it could not place.
     public var gps: PatrolSummary?
@@ -117,11 +118,17 @@ public final class BatchRunner: @unchecked Sendable {
         var runID: Int64?
         var recorder: SampleRecorder?
         var source: VideoSource?
-        /// The source's warnings, in the summary (also for a clip that fails part-way).
+        var spacing: KeyframeSpacing?
+        /// The source's warnings, in the summary (also for a clip that fails part-way, whose
+        /// unread rest is no gap between keyframes).
         func warn(finished: Bool) {
             guard let source else { return }
             let name = ErrorText.escaped(clip)
             if let w = TimestampJump.warning(source.timestampJumps, input: name) { summary.warnings.append(w) }
+            if var s = spacing, summary.samples > 0 {
+                if finished { s.end(at: source.position) }
+                if let w = s.warning(input: name) { summary.warnings.append(w) }
+            }
         }
         /// What the recorder stored, in the summary (also for a clip that fails part-way).
         func count(_ r: SampleRecorder) {
@@ -155,6 +162,7 @@ public final class BatchRunner: @unchecked Sendable {
                                               timeZone: cam.rules.timeZone, clipStart: start)
             let opened = try VideoSource(url: clip, options: options, policy: cam.sampling.videoPolicy)
             source = opened
+            if opened.policy == .keyframes && !opened.isStill { spacing = KeyframeSpacing(rules: cam.rules) }
             let abs = URL(fileURLWithPath: path).standardizedFileURL.path
             let sourceInfo = SourceInfo(key: sourceKey, kind: .file, uri: abs, cameraID: camera?.id, name: camera?.name,
                                         address: cam.address, latitude: cam.latitude, longitude: cam.longitude)
@@ -185,6 +193,7 @@ public final class BatchRunner: @unchecked Sendable {
             recorder = active
             while let frame = try opened.nextFrame() {
                 summary.samples += 1
+                spacing?.note(frame.pts)
                 let obs = try analyzer.analyze(frame: frame, tiles: cam.tiles)
                 try active.process(Sample(time: frame.pts, wallClock: frame.wallClock, observations: obs)) {
                     RGBCanvas(frame.rgbImage())

@@ -80,4 +80,23 @@ final class TimestampCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.stderr, "error: empty video in \(empty.path): the video stream holds no pictures\n")
     }
+
+    /// Keyframes 20 s apart (`-g 500` at 25 fps) under keyframe sampling: one warning that
+    /// suggests `sampling: {fps: N}`. The usual 2 s GOP, or the same clip sampled at 1 fps, none.
+    func testKeyframesFarApartAreWarnedOnce() throws {
+        let long = dir.appendingPathComponent("long-gop.mp4"), usual = dir.appendingPathComponent("usual-gop.mp4")
+        try ffmpeg(["-f", "lavfi", "-i", "color=c=gray:size=320x180:rate=25", "-t", "60", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-g", "500", "-keyint_min", "500", "-sc_threshold", "0", "-pix_fmt", "yuv420p", long.path])
+        try Fixtures.clip(usual, seconds: 60, rate: 25, patches: [])
+        let db = dir.appendingPathComponent("g.sqlite").path
+        let r = try CLI.run(["analyze", long.path, usual.path, "--db", db, "--model", model])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "warning: \(long.path): keyframes up to 20.0 s apart; keyframe sampling then judges dwell "
+                       + "(shortest 60 s) and clear (60 s) times on too few samples; set sampling: {fps: 1} in the config (docs/config.md)\n")
+        let fps = dir.appendingPathComponent("fps.yaml")
+        try "defaults:\n  sampling: {fps: 1}\n".write(to: fps, atomically: true, encoding: .utf8)
+        let again = try CLI.run(["analyze", long.path, "--db", db, "--model", model, "--config", fps.path, "--force"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(again.stderr, "")
+    }
 }
