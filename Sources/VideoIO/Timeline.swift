@@ -53,8 +53,10 @@ struct Timeline {
     private(set) var jumps: [(at: Int64, by: Int64)] = []
     /// Counter wraps undone.
     private(set) var wraps = 0
-    /// Latest repaired timestamp so far.
+    /// Latest repaired timestamp so far, and latest decode time (a demuxer may give the
+    /// first packets presentation times only, and guessed decode times, lagging behind, after).
     private var latest: Int64?
+    private var latestDecode: Int64?
     /// Arrival time (seconds, any monotonic clock) of the latest timestamp, for live inputs.
     private var latestArrival: Double?
     private var resync = false
@@ -96,15 +98,24 @@ struct Timeline {
     mutating func repair(_ raw: Int64, isDecodeTime: Bool, arrival: Double? = nil) -> Int64 {
         defer { latestArrival = arrival }
         let t = raw &+ offset
-        guard let last = latest, !resync else {
+        guard let any = latest, !resync else {
             resync = false
             latest = t
+            latestDecode = isDecodeTime ? t : nil
             return offset
         }
-        let tolerance = isDecodeTime ? decodeTolerance : presentationTolerance
+        // A decode time goes with earlier decode times; anything else with all earlier times,
+        // allowing for reordering.
+        let byDecode = isDecodeTime ? latestDecode : nil
+        let last = byDecode ?? any
+        let tolerance = byDecode != nil ? decodeTolerance : presentationTolerance
         let expected = last &+ step
+        func accept(_ c: Int64) {
+            latest = max(any, c)
+            if isDecodeTime { latestDecode = max(latestDecode ?? c, c) }
+        }
         if t >= last &- tolerance && (forwardLimit == nil || t <= expected &+ forwardLimit!) {
-            latest = max(last, t)
+            accept(t)
             return offset
         }
         // A wrap of the counter lands on the expected time once undone.
@@ -114,7 +125,7 @@ struct Timeline {
                 if c >= last &- tolerance && c <= expected &+ wrapWindow {
                     offset &+= k
                     wraps += 1
-                    latest = max(last, c)
+                    accept(c)
                     return offset
                 }
             }
@@ -123,10 +134,17 @@ struct Timeline {
         if let arrival, let before = latestArrival, arrival > before {
             let elapsed = (arrival - before) / timeBase
             if elapsed < Double(Int64.max / 4) { resume = last &+ max(step, Int64(elapsed)) }
+            // A live stream that paused: its times moved on as the clock did (within 1 s or a
+            // tenth). No jump.
+            if t > last && abs(Double(t &- resume)) <= max(1 / timeBase, elapsed / 10) {
+                accept(t)
+                return offset
+            }
         }
         jumps.append((at: resume, by: t &- expected))
         offset &+= resume &- t
-        latest = resume
+        latest = max(any, resume)
+        latestDecode = isDecodeTime ? resume : nil
         return offset
     }
 }

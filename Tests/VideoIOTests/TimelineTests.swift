@@ -83,12 +83,26 @@ final class TimelineTests: XCTestCase {
         XCTAssertTrue(t.jumps.isEmpty)
     }
 
+    /// Matroska with B-frames: the first packets have presentation times only, then guessed
+    /// decode times start lagging behind them (ffprobe: pts 0, 160, then dts 0, 40, …).
+    func testDecodeTimesLaggingBehindPresentationTimesAreNotJumps() {
+        var t = timeline()
+        let packets: [(Int64, Bool)] = [(0, false), (4, false), (0, true), (1, true), (2, true), (3, true), (4, true), (5, true)]
+        let out = packets.map { ($0.0 + t.repair($0.0 * frame, isDecodeTime: $0.1) / frame) }
+        XCTAssertEqual(out, packets.map(\.0))
+        XCTAssertTrue(t.jumps.isEmpty)
+    }
+
     /// Live: across an encoder restart the timeline moves on by the time that passed.
     func testLiveJumpAdvancesByArrivalTime() {
         var t = timeline()
         _ = t.repair(50 * 90_000, isDecodeTime: true, arrival: 100)
         let shift = t.repair(126_000, isDecodeTime: true, arrival: 105)
         XCTAssertEqual(126_000 + shift, 55 * 90_000)
+        XCTAssertEqual(t.jumps.count, 1)
+        // A pause of 30 s whose times moved on by 30 s is no jump.
+        let paused = 55 * 90_000 + 30 * 90_000 - shift
+        XCTAssertEqual(t.repair(paused, isDecodeTime: true, arrival: 135), shift)
         XCTAssertEqual(t.jumps.count, 1)
     }
 
