@@ -241,7 +241,7 @@ public final class VideoSource: @unchecked Sendable {
         let timeline = Timeline(step: frameSeconds, forwardLimit: Timeline.forwardLimit(step: frameSeconds, discontinuous: discontinuous),
                                 timeBase: timeBase, wrapBits: Int(stream.pointee.pts_wrap_bits))
         var scanned = false
-        if !live && discontinuous && scheme == "file",
+        if !live && discontinuous && Self.isRegularFile(url),
            let scan = Self.scanTimestamps(url, like: fmt, stream: stream, timeline: timeline, handles: h) {
             scanned = true
             if scan.jumps > 0, let end = scan.end {
@@ -555,6 +555,14 @@ public final class VideoSource: @unchecked Sendable {
         jumpTarget = ts
         indexJumpCount += 1
         timeline.resynchronize()
+    }
+
+    /// Whether `url` names a regular file, which can be read twice (standard input, a pipe or
+    /// a device cannot: reading it through first would consume it).
+    private static func isRegularFile(_ url: String) -> Bool {
+        guard let path = localPath(of: url) else { return false }
+        var st = stat()
+        return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFREG
     }
 
     /// Runs a packet's timestamps through `timeline`; returns the ticks to add to them.
