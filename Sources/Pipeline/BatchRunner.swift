@@ -22,6 +22,9 @@ public struct ClipSummary: Sendable {
     public var byClass: [String: Int] = [:]
     public var camera: String?
     public var error: String?
+    /// Lines to print as `warning: …` (each names the clip): timestamps that jumped, keyframes
+    /// too far apart for the rules.
+    public var warnings: [String] = []
     /// For a moving camera: the track used and the samples it could not place.
     public var gps: PatrolSummary?
 
@@ -35,6 +38,7 @@ public struct ClipSummary: Sendable {
         ]
         o["camera"] = camera ?? NSNull()
         o["error"] = error ?? NSNull()
+        o["warnings"] = warnings
         o["gps"] = gps?.jsonObject ?? NSNull()
         return o
     }
@@ -113,6 +117,19 @@ public final class BatchRunner: @unchecked Sendable {
         let began = Date()
         var runID: Int64?
         var recorder: SampleRecorder?
+        var source: VideoSource?
+        var spacing: KeyframeSpacing?
+        /// The source's warnings, in the summary (also for a clip that fails part-way, whose
+        /// unread rest is no gap between keyframes).
+        func warn(finished: Bool) {
+            guard let source else { return }
+            let name = ErrorText.escaped(clip)
+            if let w = TimestampJump.warning(source.timestampJumps, input: name) { summary.warnings.append(w) }
+            if var s = spacing, summary.samples > 0 {
+                if finished { s.end(at: source.position) }
+                if let w = s.warning(input: name) { summary.warnings.append(w) }
+            }
+        }
         /// What the recorder stored, in the summary (also for a clip that fails part-way).
         func count(_ r: SampleRecorder) {
             summary.occurrences = r.stored
@@ -143,7 +160,9 @@ public final class BatchRunner: @unchecked Sendable {
             options.live = false
             let track = try TrackLoader.track(forClip: path, explicit: gps, offset: gpsOffset, moving: cam.moving,
                                               timeZone: cam.rules.timeZone, clipStart: start)
-            let source = try VideoSource(url: clip, options: options, policy: cam.sampling.videoPolicy)
+            let opened = try VideoSource(url: clip, options: options, policy: cam.sampling.videoPolicy)
+            source = opened
+            if opened.policy == .keyframes && !opened.isStill { spacing = KeyframeSpacing(rules: cam.rules) }
             let abs = URL(fileURLWithPath: path).standardizedFileURL.path
             let sourceInfo = SourceInfo(key: sourceKey, kind: .file, uri: abs, cameraID: camera?.id, name: camera?.name,
                                         address: cam.address, latitude: cam.latitude, longitude: cam.longitude)
@@ -172,17 +191,18 @@ public final class BatchRunner: @unchecked Sendable {
             }
             var lastSave = Date()
             recorder = active
-            while let frame = try source.nextFrame() {
+            while let frame = try opened.nextFrame() {
                 summary.samples += 1
+                spacing?.note(frame.pts)
                 let obs = try analyzer.analyze(frame: frame, tiles: cam.tiles)
                 try active.process(Sample(time: frame.pts, wallClock: frame.wallClock, observations: obs)) {
                     RGBCanvas(frame.rgbImage())
                 }
                 summary.mediaSeconds = max(summary.mediaSeconds, frame.pts)
-                onProgress?(index, frame.pts, source.duration)
+                onProgress?(index, frame.pts, opened.duration)
                 if Date().timeIntervalSince(lastSave) > 5 {
                     lastSave = Date()
-                    try store.updateRun(id: runID!, frames: source.decodedFrames, samples: summary.samples, mediaSeconds: summary.mediaSeconds)
+                    try store.updateRun(id: runID!, frames: opened.decodedFrames, samples: summary.samples, mediaSeconds: summary.mediaSeconds)
                 }
             }
             try active.finish()
@@ -193,11 +213,12 @@ public final class BatchRunner: @unchecked Sendable {
                                     + "(first: \(patrol.unpositioned.first ?? "no fix")); nothing was placed; check "
                                     + (track.timeReference == .clipTime ? "--gps-offset" : "the clip's start time (--start) and --gps-offset"))
             }
-            summary.frames = source.decodedFrames
-            summary.mediaSeconds = max(summary.mediaSeconds, source.duration ?? 0)
+            summary.frames = opened.decodedFrames
+            summary.mediaSeconds = max(summary.mediaSeconds, opened.duration ?? 0)
+            warn(finished: true)
             count(active)
             if let patrol = active as? PatrolRecorder, let track {
-                summary.gps = patrol.summary(track: track, samples: summary.samples, mediaSeconds: max(summary.mediaSeconds, source.duration ?? 0))
+                summary.gps = patrol.summary(track: track, samples: summary.samples, mediaSeconds: max(summary.mediaSeconds, opened.duration ?? 0))
             }
             summary.wallSeconds = Date().timeIntervalSince(began)
             _ = try store.upsertSource(sourceInfo)
@@ -206,6 +227,7 @@ public final class BatchRunner: @unchecked Sendable {
         } catch {
             summary.status = .failed
             summary.error = ErrorText.line(error)
+            if summary.warnings.isEmpty { warn(finished: false) }
             // Pictures before the damage were analysed and their events stored: their open
             // incidents end where the clip stopped, and the summary counts them.
             if let r = recorder {

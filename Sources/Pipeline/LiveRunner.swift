@@ -77,16 +77,33 @@ public final class LiveRunner: @unchecked Sendable {
                                                  log: { line in
                                                      metrics.update(id) { $0.connected = false }
                                                      logLine("camera \(id): \(line)")
-                                                 })
+                                                 },
+                                                 warn: { logLine("warning: camera \(id): \($0)") })
             lock.lock()
             let already = stopped
             sources.append(source)
             lock.unlock()
             if already { source.stop() }
             var lastReconnects = 0
+            // Keyframes too far apart for the rules: said once per camera.
+            var spacing = cam.sampling == .keyframes ? KeyframeSpacing(rules: cam.rules) : nil
+            var spacingConnection = 0
             var lastRunSave = Date()
             while let frame = try source.nextFrame() {
                 samples += 1
+                if var s = spacing {
+                    if source.connections != spacingConnection {   // times start again with each connection
+                        s.restart()
+                        spacingConnection = source.connections
+                    }
+                    s.note(frame.pts)
+                    if let w = s.warning(input: "camera \(id)") {
+                        logLine("warning: " + w)
+                        spacing = nil
+                    } else {
+                        spacing = s
+                    }
+                }
                 let tiles = cam.tiles
                 var inf = 0.0
                 // The model input is made only once an analyzer is free: streams whose keyframes

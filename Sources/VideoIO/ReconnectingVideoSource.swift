@@ -16,6 +16,9 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
     public let input: String
 
     private let log: @Sendable (String) -> Void
+    private let warn: @Sendable (String) -> Void
+    /// Timestamp jumps of the current connection already reported.
+    private var jumpsReported = 0
     private let lock = NSCondition()
     private var current: VideoSource?
     private var stopped = false
@@ -27,17 +30,22 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
     /// Failures so far (open errors, read errors, ends of stream).
     public private(set) var failures = 0
 
-    /// - Parameter log: receives one line per failure and per reconnect
-    ///   (`read failed on udp://…: Connection refused; retrying in 2.1 s`); stderr by default.
+    /// - Parameters:
+    ///   - log: receives one line per failure and per reconnect
+    ///     (`read failed on udp://…: Connection refused; retrying in 2.1 s`); stderr by default.
+    ///   - warn: receives one line per jump in the stream's timestamps (an encoder restart:
+    ///     see `VideoSource.timestampJumps`); `warning: …` on stderr by default.
     public init(url: String, options: VideoSourceOptions = VideoSourceOptions(), policy: SamplingPolicy = .keyframes,
                 reconnect: ReconnectPolicy = ReconnectPolicy(),
-                log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+                log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+                warn: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("warning: " + $0 + "\n").utf8)) }) {
         self.url = url
         self.options = options
         self.policy = policy
         self.reconnect = reconnect
         self.input = displayName(of: url)
         self.log = log
+        self.warn = warn
         self.localFile = Self.regularOrMissingFile(url)
     }
 
@@ -86,6 +94,7 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
                     if stopped { lock.unlock(); return nil }
                     current = s
                     connections += 1
+                    jumpsReported = 0
                     lock.unlock()
                     if connections > 1 { log("reconnected to \(input) after \(consecutiveFailures) failure(s)") }
                     source = s
@@ -101,6 +110,11 @@ public final class ReconnectingVideoSource: @unchecked Sendable {
             do {
                 if let frame = try source.nextFrame() {
                     consecutiveFailures = 0
+                    let jumps = source.timestampJumps
+                    if jumps.count > jumpsReported {
+                        for j in jumps[jumpsReported...] { warn(TimestampJump.warning([j], input: input, live: source.isLive)!) }
+                        jumpsReported = jumps.count
+                    }
                     return frame
                 }
                 if isStopped { return nil }

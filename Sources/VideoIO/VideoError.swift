@@ -11,6 +11,8 @@ public struct VideoError: Error, CustomStringConvertible, Equatable, Sendable {
         case openFailed
         /// The input opened but holds no video stream (an audio file, a text file).
         case noVideoStream
+        /// The video stream holds no pictures at all (a header and no packets).
+        case noPictures
         /// FFmpeg has no decoder for the video stream's codec.
         case unsupportedCodec
         /// Reading packets failed part-way (I/O error, dropped connection).
@@ -44,6 +46,7 @@ public struct VideoError: Error, CustomStringConvertible, Equatable, Sendable {
         switch kind {
         case .openFailed: what = "cannot open"
         case .noVideoStream: what = "no video stream in"
+        case .noPictures: what = "empty video in"
         case .unsupportedCodec: what = "unsupported video codec in"
         case .readFailed: what = "read failed on"
         case .truncated: what = "truncated input"

@@ -33,12 +33,20 @@ public final class VideoSource: @unchecked Sendable {
     public let formatName: String
     /// Nominal frame rate, when the input declares one.
     public let frameRate: Double?
-    /// Length of the video in seconds, when known (nil for live inputs).
-    public let duration: Double?
+    /// Length of the video in seconds, when known (nil for live inputs). For a file whose
+    /// timestamps jump (joined MPEG-TS recordings), the length of the repaired timeline (see
+    /// `timestampJumps`), not the span the container states across the jump.
+    public private(set) var duration: Double?
     /// The RTSP transport that connected (`tcp` or `udp`), for RTSP inputs.
     public private(set) var rtspTransport: String?
     /// Seconds of input read so far (end of the last video packet demuxed, from the start).
     public private(set) var position: Double = 0
+    /// Where the timestamps jumped back, or far ahead, and the timeline was continued one frame
+    /// after the last time instead (see `Timeline`): `pts`, `wallClock`, `position` and
+    /// `duration` all follow the repaired timeline. Counter wraps are not jumps.
+    public var timestampJumps: [TimestampJump] {
+        timeline.jumps.map { TimestampJump(at: Double($0.at) * timeBase - (origin ?? 0), by: Double($0.by) * timeBase) }
+    }
     /// Frames the decoder produced, sampled or not.
     public private(set) var decodedFrames = 0
     /// Packets or frames the decoder rejected or flagged as damaged (skipped, not delivered).
@@ -59,6 +67,10 @@ public final class VideoSource: @unchecked Sendable {
     private var lastDamage: String?
     private var nextSampleTime: Double?
     private var lastPts: Double?
+    private var timeline: Timeline
+    private let isLiveTimeline: Bool
+    /// Whether `duration` already comes from a read through the timestamps (`scanTimestamps`).
+    private let timelineScanned: Bool
     private var sawTimestamp = false
     /// Packets of the video stream read, and how many of them the demuxer marked as keyframes.
     private var videoPackets = 0, keyPackets = 0
@@ -229,6 +241,24 @@ public final class VideoSource: @unchecked Sendable {
             origin = Double(stream.pointee.start_time) * timeBase
         }
 
+        // The timeline that repairs jumps in the timestamps. A file in a container that allows
+        // them (MPEG-TS: recordings joined with `cat`) is read through once for its timestamps
+        // first, so that its length, and the wall clock derived from it, follow the repaired
+        // timeline from the first frame (the container states the span across the jumps).
+        let frameSeconds = rate.den != 0 && rate.num > 0 ? Double(rate.den) / Double(rate.num) : 0.04
+        let discontinuous = live || fmt.pointee.iformat.pointee.flags & AVFMT_TS_DISCONT != 0
+        let timeline = Timeline(step: frameSeconds, forwardLimit: Timeline.forwardLimit(step: frameSeconds, discontinuous: discontinuous),
+                                timeBase: timeBase, wrapBits: Int(stream.pointee.pts_wrap_bits))
+        var scanned = false
+        if !live && discontinuous && Self.isRegularFile(url),
+           let scan = Self.scanTimestamps(url, like: fmt, stream: stream, timeline: timeline, handles: h) {
+            scanned = true
+            if scan.jumps > 0, let end = scan.end {
+                let first = origin ?? scan.start ?? 0
+                knownDuration = max(0, Double(end) * timeBase - first)
+            }
+        }
+
         // Wall clock of pts 0: the override, then the input's own statement, then (files) the
         // time the file was last written minus its length.
         var base: Date? = nil
@@ -267,6 +297,9 @@ public final class VideoSource: @unchecked Sendable {
         self.frameRate = rate.den != 0 && rate.num > 0 ? Double(rate.num) / Double(rate.den) : nil
         self.isLive = live
         self.duration = live ? nil : knownDuration
+        self.timeline = timeline
+        self.isLiveTimeline = live
+        self.timelineScanned = scanned
         // Scale while decoding only where every decoded picture is sampled (or nearly: keyframes
         // mode decodes nothing else); a rate policy would pay for pictures it drops. A picture
         // to be turned is scaled after turning, from the whole frame.
@@ -374,7 +407,8 @@ public final class VideoSource: @unchecked Sendable {
             }
             defer { av_packet_unref(pkt) }
             guard pkt.pointee.stream_index == streamIndex else { continue }
-            notePosition(pkt.pointee)
+            let shift = Self.repair(pkt.pointee, in: &timeline, arrival: isLiveTimeline ? Double(av_gettime_relative()) / 1e6 : nil)
+            notePosition(pkt.pointee, shift: shift)
             let isKey = (pkt.pointee.flags & sw_pkt_flag_key()) != 0
             videoPackets += 1
             if isKey { keyPackets += 1 }
@@ -387,6 +421,7 @@ public final class VideoSource: @unchecked Sendable {
                     indexJumps = false
                     if dts == sw_nopts_value() || dts > target, let last = lastKeyDts,
                        av_seek_frame(fmt, streamIndex, last, AVSEEK_FLAG_BACKWARD) >= 0 {
+                        timeline.resynchronize()
                         continue
                     }
                 }
@@ -396,6 +431,10 @@ public final class VideoSource: @unchecked Sendable {
             // After a jump, never a keyframe twice. (Only then: a live stream's timestamps may
             // wrap or restart, and every keyframe of it must still be decoded.)
             if indexJumpCount > 0, let last = lastKeyDts, dts != sw_nopts_value(), dts <= last { continue }
+            if shift != 0 {
+                if pkt.pointee.pts != sw_nopts_value() { pkt.pointee.pts &+= shift }
+                if pkt.pointee.dts != sw_nopts_value() { pkt.pointee.dts &+= shift }
+            }
             FFmpegLog.clear()
             let s = avcodec_send_packet(ctx, pkt)
             if s < 0 && s != sw_averror_eagain() && s != sw_averror_eof() {
@@ -537,14 +576,82 @@ public final class VideoSource: @unchecked Sendable {
         }
         jumpTarget = ts
         indexJumpCount += 1
+        timeline.resynchronize()
     }
 
-    private func notePosition(_ p: AVPacket) {
+    /// Whether `url` names a regular file, which can be read twice (standard input, a pipe or
+    /// a device cannot: reading it through first would consume it).
+    private static func isRegularFile(_ url: String) -> Bool {
+        guard let path = localPath(of: url) else { return false }
+        var st = stat()
+        return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFREG
+    }
+
+    /// Runs a packet's timestamps through `timeline`; returns the ticks to add to them.
+    private static func repair(_ p: AVPacket, in timeline: inout Timeline, arrival: Double?) -> Int64 {
+        if p.dts != sw_nopts_value() { return timeline.repair(p.dts, isDecodeTime: true, arrival: arrival) }
+        if p.pts != sw_nopts_value() { return timeline.repair(p.pts, isDecodeTime: false, arrival: arrival) }
+        return timeline.offset
+    }
+
+    /// Where a packet's picture ends on the repaired timeline (ticks), if it has a timestamp.
+    private static func end(of p: AVPacket, shift: Int64) -> Int64? {
         let t = p.pts != sw_nopts_value() ? p.pts : p.dts
-        guard t != sw_nopts_value() else { return }
-        let raw = Double(t) * timeBase
-        if origin == nil { origin = raw }
-        let end = raw - origin! + Double(max(p.duration, 0)) * timeBase
+        guard t != sw_nopts_value() else { return nil }
+        return t &+ shift &+ max(p.duration, 0)
+    }
+
+    /// For a file in a container that allows timestamp jumps: opens it a second time and reads
+    /// every packet of `stream` (demuxing only, no decoding: ~20 ms for 100 MB) through `timeline`,
+    /// as `nextFrame` will. Returns the first timestamp (seconds), where the repaired timeline
+    /// ends (ticks) and how many jumps it holds; nil when the file cannot be read through or
+    /// the source was stopped.
+    private static func scanTimestamps(_ url: String, like fmt: UnsafeMutablePointer<AVFormatContext>,
+                                       stream: UnsafeMutablePointer<AVStream>, timeline: Timeline,
+                                       handles: Handles) -> (start: Double?, end: Int64?, jumps: Int)? {
+        var ctx: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
+        guard ctx != nil else { return nil }
+        sw_install_interrupt(ctx!, handles.interrupt)
+        defer { FFmpegLog.clear() }
+        // Timestamps come with the container's own packets: no parsing into pictures needed
+        // (a third of the time).
+        ctx!.pointee.flags |= AVFMT_FLAG_NOPARSE | AVFMT_FLAG_NOFILLIN
+        guard avformat_open_input(&ctx, url, fmt.pointee.iformat, nil) >= 0, let scan = ctx else { return nil }
+        defer { avformat_close_input(&ctx) }
+        var packet = av_packet_alloc()
+        guard let pkt = packet else { return nil }
+        defer { av_packet_free(&packet) }
+        var timeline = timeline
+        var index: Int32?
+        var start: Double?, end: Int64?
+        let tb = stream.pointee.time_base
+        while av_read_frame(scan, pkt) >= 0 {
+            defer { av_packet_unref(pkt) }
+            let i = Int(pkt.pointee.stream_index)
+            if index == nil, let st = scan.pointee.streams[i], st.pointee.id == stream.pointee.id,
+               st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO {
+                guard st.pointee.time_base.num == tb.num && st.pointee.time_base.den == tb.den else { return nil }
+                index = Int32(i)
+                // Other streams' packets are not even assembled from here on.
+                for j in 0..<Int(scan.pointee.nb_streams) where j != i { scan.pointee.streams[j]!.pointee.discard = AVDISCARD_ALL }
+            }
+            guard pkt.pointee.stream_index == index else { continue }
+            let shift = repair(pkt.pointee, in: &timeline, arrival: nil)
+            if let e = Self.end(of: pkt.pointee, shift: shift) {
+                end = max(end ?? e, e)
+                if start == nil { start = Double(e - max(pkt.pointee.duration, 0)) * Double(tb.num) / Double(tb.den) }
+            }
+        }
+        if sw_interrupt_stopped(handles.interrupt) != 0 || index == nil { return nil }
+        return (start, end, timeline.jumps.count)
+    }
+
+    private func notePosition(_ p: AVPacket, shift: Int64) {
+        guard let e = Self.end(of: p, shift: shift) else { return }
+        let t = e - max(p.duration, 0)
+        let time = Double(t) * timeBase
+        if origin == nil { origin = time }
+        let end = time - origin! + Double(max(p.duration, 0)) * timeBase
         if end > position { position = end }
     }
 
@@ -558,6 +665,14 @@ public final class VideoSource: @unchecked Sendable {
             pendingError = nil
             throw e
         }
+        // A video stream with no packet at all (a header and nothing after it) holds no
+        // pictures: that, rather than "truncated" or "corrupt", is what to tell.
+        if !isLive && videoPackets == 0 && damagedPackets == 0 {
+            throw VideoError(.noPictures, input: input, message: "the video stream holds no pictures")
+        }
+        // Without a read through beforehand, a stated length spans the jumps: the repaired
+        // timeline is all there is to go by.
+        if !isLive && !timelineScanned && !timeline.jumps.isEmpty { duration = position }
         if !isLive && !isStill, let d = duration, position < d - max(1.0, 0.02 * d) {
             throw VideoError(.truncated, input: input,
                              message: String(format: "the input ends at %.2f s but says it lasts %.2f s", position, d))

@@ -59,11 +59,12 @@ struct Analyze: ParsableCommand {
             let bar = ProgressBar(clips: clips.count, enabled: isatty(2) == 1 && !json)
             runner.onProgress = { i, t, d in bar.update(clip: i, seconds: t, duration: d) }
             runner.onClipDone = { i, s in
+                bar.end()
                 if !json {
-                    bar.end()
                     print(s.line)
                     fflush(stdout)
                 }
+                for w in s.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
                 bar.clipFinished(i)
             }
             let results = runner.run(clips: clips)

@@ -102,6 +102,29 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    /// A video stream with a header and not one picture (`-frames:v 0` into a fragmented MP4,
+    /// every video packet dropped from an MKV or an MPEG-TS beside its audio) says so: not
+    /// "truncated", not "corrupt".
+    func testVideoStreamWithNoPictures() throws {
+        let fragmented = try Fixtures.make("no-pictures.mp4", ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2",
+                                                               "-frames:v", "0", "-c:v", "libx264", "-movflags", "+frag_keyframe+empty_moov", "OUT"])
+        let clip = try Fixtures.clip("pictures.mp4", seconds: 2)
+        let tone = try Fixtures.make("tone-2s.m4a", ["-f", "lavfi", "-i", "sine=d=2", "OUT"])
+        var paths = [fragmented]
+        for ext in ["mkv", "ts"] {
+            paths.append(try Fixtures.make("no-pictures.\(ext)", ["-i", clip, "-i", tone, "-map", "0:v", "-map", "1:a", "-c", "copy",
+                                                                "-bsf:v", "noise=dropamount=1", "OUT"]))
+        }
+        for path in paths {
+            for policy in [SamplingPolicy.keyframes, .everyFrame] {
+                let r = drain(path, policy: policy)
+                assertNames(r.error, path, .noPictures)
+                XCTAssertEqual(r.error?.description, "empty video in \(path): the video stream holds no pictures")
+                XCTAssertEqual(r.frames, 0)
+            }
+        }
+    }
+
     /// A cut-off still image gives no picture under any policy: corrupt, never an empty success.
     func testCutOffImageIsCorrupt() throws {
         let png = try Fixtures.make("photo.png", ["-f", "lavfi", "-i", "testsrc2=size=640x360", "-frames:v", "1", "OUT"])
