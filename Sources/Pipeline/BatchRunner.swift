@@ -124,6 +124,10 @@ public final class BatchRunner: @unchecked Sendable {
         func warn(finished: Bool) {
             guard let source else { return }
             let name = ErrorText.escaped(clip)
+            if let angle = source.ignoredRotation {
+                summary.warnings.append("\(name): its display matrix turns the picture \(String(format: "%.1f", angle))° clockwise, "
+                                        + "not a quarter turn; analysed as decoded")
+            }
             if let w = TimestampJump.warning(source.timestampJumps, input: name) { summary.warnings.append(w) }
             if var s = spacing, summary.samples > 0 {
                 if finished { s.end(at: source.position) }

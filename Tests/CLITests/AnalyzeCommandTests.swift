@@ -214,6 +214,20 @@ final class AnalyzeCommandTests: XCTestCase {
         }
     }
 
+    /// A display matrix that is no quarter turn is not applied, and `analyze` says so.
+    func testTiltedClipIsAnalysedAsDecodedWithAWarning() throws {
+        let plain = dir.appendingPathComponent("plain.mp4"), tilted = dir.appendingPathComponent("tilted.mp4").path
+        try Fixtures.clip(plain, seconds: 4, patches: [])
+        XCTAssertEqual(try tool("ffmpeg", ["-v", "error", "-y", "-i", plain.path, "-c", "copy", "-metadata:s:v:0", "rotate=45", tilted]).status, 0)
+        let db = dir.appendingPathComponent("tilted.sqlite").path
+        let r = try CLI.run(["analyze", tilted, "--db", db, "--model", model])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: \(tilted): its display matrix turns the picture ") && r.stderr.contains("not a quarter turn; analysed as decoded"),
+                      r.stderr)
+        let quiet = try CLI.run(["analyze", plain.path, "--db", db, "--model", model])
+        XCTAssertFalse(quiet.stderr.contains("display matrix"), quiet.stderr)
+    }
+
     func testBadClipIsOneLineAndKeepsTheStore() throws {
         let good = dir.appendingPathComponent("good.mp4")
         try Fixtures.clip(good, seconds: 150, patches: [.init(color: "red", x: 20, y: 120, size: 40, ranges: [(0, 150)])])
