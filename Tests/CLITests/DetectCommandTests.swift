@@ -6,15 +6,6 @@ import XCTest
 final class DetectCommandTests: XCTestCase {
     var model: String { CLI.repoRoot.appendingPathComponent("models/streetwarden-v1.json").path }
 
-    func ffmpeg(_ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["ffmpeg", "-v", "error", "-y"] + args
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "ffmpeg \(args)")
-    }
-
     func testJSONLForImageAndClipAndBadInputSkipped() throws {
         let dir = try temporaryFolder(self)
         let img = dir.appendingPathComponent("street.png").path

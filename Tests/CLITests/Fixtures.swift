@@ -95,3 +95,13 @@ enum Fixtures {
         guard p.terminationStatus == 0 else { throw NSError(domain: "ffmpeg", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: msg]) }
     }
 }
+
+/// Runs the ffmpeg CLI with `-nostdin -v error -y` and `args`, and checks that it succeeded.
+func ffmpeg(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+    p.arguments = ["-nostdin", "-v", "error", "-y"] + args
+    try p.run()
+    p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 0, "ffmpeg \(args)", file: file, line: line)
+}

@@ -14,15 +14,6 @@ final class TimestampCommandTests: XCTestCase {
         model = try Fixtures.colourProbeModel(in: dir)
     }
 
-    private func ffmpeg(_ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        p.arguments = ["-nostdin", "-v", "error", "-y"] + args
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "ffmpeg \(args)")
-    }
-
     private func summary(_ r: CLI.Result) throws -> [String: Any] {
         try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])?.first, r.stdout)
     }
