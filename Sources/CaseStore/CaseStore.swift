@@ -542,7 +542,21 @@ public final class CaseStore: @unchecked Sendable {
                           evidence: ev)
     }
 
+    /// The evidence file in row `r`; a value that does not read names the evidence row.
     static func evidenceFile(_ r: Row) throws -> EvidenceFile {
+        do { return try evidenceFileReading(r) } catch {
+            let reason: String
+            switch error {
+            case let e as DamagedValue: reason = e.reason
+            case let e as RowDecodingError: reason = UnreadableRow.reason(e)
+            default: throw error
+            }
+            let id: DatabaseValue = r["id"]
+            throw DamagedValue(reason: "evidence \(id): \(reason)")
+        }
+    }
+
+    private static func evidenceFileReading(_ r: Row) throws -> EvidenceFile {
         try EvidenceFile(kind: EvidenceFile.Kind(rawValue: r.column("kind")) ?? .frame, path: r.column("path"), sha256: r.column("sha256"),
                      width: r.column("width"), height: r.column("height"), bytes: r.column("bytes"))
     }
@@ -644,7 +658,7 @@ struct UnreadableRow: Error {
     /// Runs `body`, turning a row's decoding error into `UnreadableRow`.
     static func catching<T>(_ body: () throws -> T) throws -> T {
         do { return try body() }
-        catch let e as DamagedValue { throw UnreadableRow(reason: e.reason, namesRow: true) }
+        catch let e as DamagedValue { throw UnreadableRow(reason: e.reason, namesRow: e.namesRow) }
         catch let e as RowDecodingError { throw UnreadableRow(reason: reason(e), namesRow: false) }
     }
 
@@ -665,7 +679,55 @@ struct UnreadableRow: Error {
 /// read as a default (an unknown status shown as "new", then "changed" from new).
 struct DamagedValue: Error {
     let reason: String
+    /// Whether `reason` names its row ("case 3 has …").
+    var namesRow = false
     static func status(_ raw: String, case id: Int64) -> DamagedValue {
-        DamagedValue(reason: "case \(id) has the status '\(raw)', which is not a StreetWarden status")
+        DamagedValue(reason: "case \(id) has the status '\(raw)', which is not a StreetWarden status", namesRow: true)
+    }
+}
+
+extension Row {
+    /// A stored date: text in the store's form (`YYYY-MM-DD HH:MM:SS.SSS`, as GRDB writes it,
+    /// or the shorter forms GRDB reads) naming a time that exists, or a number. GRDB itself
+    /// rolls impossible fields over (2026-02-30 → March 2, 25:61 → the next day), which would
+    /// show a hand-edited date as another date.
+    func column(_ name: String) throws -> Date {
+        let value: DatabaseValue = try decode(DatabaseValue.self, forColumn: name)
+        if case .string(let text) = value.storage, !Self.dateFieldsExist(text) {
+            throw DamagedValue(reason: "column \"\(name)\": \"\(text)\" is not a date that exists")
+        }
+        return try decode(Date.self, forColumn: name)
+    }
+
+    func column(_ name: String) throws -> Date? {
+        let value: DatabaseValue = try decode(DatabaseValue.self, forColumn: name)
+        if value.isNull { return nil }
+        return try column(name) as Date
+    }
+
+    /// Whether `YYYY-MM-DD[( |T)HH:MM[:SS[.f…]]]` (what GRDB reads as a date) names a day and
+    /// time that exist; other text is left to GRDB, which refuses it.
+    static func dateFieldsExist(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= b.count else { return nil }
+            var v = 0
+            for c in b[from..<(from + count)] {
+                guard (48...57).contains(c) else { return nil }
+                v = v * 10 + Int(c - 48)
+            }
+            return v
+        }
+        guard b.count >= 10, let year = number(0, 4), let month = number(5, 2), let day = number(8, 2) else { return true }
+        guard (1...12).contains(month) else { return false }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        guard (1...[31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]).contains(day) else { return false }
+        if b.count >= 16 {
+            guard let hour = number(11, 2), let minute = number(14, 2), hour < 24, minute < 60 else { return false }
+        }
+        if b.count >= 19 {
+            guard let second = number(17, 2), second < 60 else { return false }
+        }
+        return true
     }
 }

@@ -18,6 +18,8 @@ public struct ReportWriter {
         public let index: URL
         public let problems: [String]
         public let unreadable: [String]
+        /// How many of `unreadable` are cases (the rest are occurrences).
+        public let unreadableCases: Int
     }
 
     /// Writes `<out>/index.html` and `<out>/evidence/…`. Refuses a folder where the copies would
@@ -69,10 +71,11 @@ public struct ReportWriter {
                 copied.insert(f.path)
             }
         }
-        let html = page(cases: cases, events: events, present: copied, flagged: flagged, unreadable: unreadable.count, routes: maps)
+        let html = page(cases: cases, events: events, present: copied, flagged: flagged,
+                        unreadable: Self.unreadableText(cases: readCases.damaged.count, occurrences: readEvents.damaged.count), routes: maps)
         let index = out.appendingPathComponent("index.html")
         try OutputFile.write(Data(html.utf8), to: index.path)
-        return Outcome(index: index, problems: problems, unreadable: unreadable)
+        return Outcome(index: index, problems: problems, unreadable: unreadable, unreadableCases: readCases.damaged.count)
     }
 
     /// The title every report page carries near its start: a folder whose index.html has it
@@ -116,7 +119,13 @@ public struct ReportWriter {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    func page(cases: [CaseRecord], events: [EventRecord], present: Set<String>, flagged: [String: String] = [:], unreadable: Int = 0,
+    /// "2 case(s) and 1 occurrence(s)", or nil when every row reads.
+    public static func unreadableText(cases: Int, occurrences: Int) -> String? {
+        let parts = (cases > 0 ? ["\(cases) case(s)"] : []) + (occurrences > 0 ? ["\(occurrences) occurrence(s)"] : [])
+        return parts.isEmpty ? nil : parts.joined(separator: " and ")
+    }
+
+    func page(cases: [CaseRecord], events: [EventRecord], present: Set<String>, flagged: [String: String] = [:], unreadable: String? = nil,
               routes: [(drive: DriveRecord, svg: String, cases: [CaseRecord])] = []) -> String {
         let esc = Self.esc
         var h = """
@@ -137,8 +146,8 @@ public struct ReportWriter {
         <p class="muted">Generated \(CaseFormatter.isoString(Date())) from \(esc(store.path)). <span id="img-status"></span></p>
 
         """
-        if unreadable > 0 {
-            h += "<p class=\"evidence-problem\" id=\"unreadable\">\(unreadable) row(s) of the store could not be read (the file is damaged or was edited by hand) and are not shown.</p>\n"
+        if let unreadable {
+            h += "<p class=\"evidence-problem\" id=\"unreadable\">\(unreadable) of the store could not be read (the file is damaged or was edited by hand) and are not shown.</p>\n"
         }
         // Summary.
         let byCat = Dictionary(grouping: cases, by: \.category)

@@ -59,7 +59,7 @@ struct Cases: ParsableCommand {
                 }
                 let read = try s.readableCases(status: status, category: category)
                 try printChecked(CaseFormatter.render(read.items, as: format))
-                try failOnUnreadable(read.damaged, shown: "listed")
+                try failOnUnreadable(read.damaged, shown: "listed", allDamaged: read.items.isEmpty)
             }
         }
     }
@@ -73,7 +73,12 @@ struct Cases: ParsableCommand {
             try reportErrors {
                 let s = try store.openForReading()
                 guard let c = try s.caseRecord(id: id) else { throw CLIError("no case \(id) in \(store.db)") }
-                try printChecked(CaseFormatter.detail(c, events: try s.events(caseID: id), history: try s.statusHistory(caseID: id), as: format.output))
+                let events = try s.readableEvents(caseID: id)
+                try printChecked(CaseFormatter.detail(c, events: events.items, history: try s.statusHistory(caseID: id), as: format.output))
+                if !events.damaged.isEmpty {
+                    for d in events.damaged { warn("\(d); not shown") }
+                    throw CLIError("case \(id): \(events.damaged.count) occurrence(s) could not be read; the others were shown")
+                }
             }
         }
     }
@@ -102,7 +107,7 @@ struct Cases: ParsableCommand {
                 } else {
                     try printChecked(text, terminator: "")
                 }
-                try failOnUnreadable(read.damaged, shown: "exported")
+                try failOnUnreadable(read.damaged, shown: "exported", allDamaged: read.items.isEmpty)
             }
         }
     }
@@ -123,7 +128,9 @@ struct Cases: ParsableCommand {
                 // A row damaged elsewhere than its status still takes the change: say that it did.
                 let c: CaseRecord?
                 do { c = try s.caseRecord(id: id) } catch {
-                    throw CLIError("case \(id) is now \(status.rawValue), but cannot be shown: \(ErrorText.line(error))")
+                    // The change is made (exit 0: a script must not retry it); the damage is said.
+                    warn("case \(id) is now \(status.rawValue), but cannot be shown: \(ErrorText.line(error))")
+                    return
                 }
                 if let c { try printChecked(CaseFormatter.render([c], as: format.output)) }
             }
@@ -138,10 +145,10 @@ func warn(_ text: String) {
 
 /// After output without the rows that do not read: a warning naming each, then exit status 1
 /// (the other cases were `shown`), so that a script never takes the output for the whole store.
-func failOnUnreadable(_ damaged: [String], shown: String) throws {
+func failOnUnreadable(_ damaged: [String], shown: String, allDamaged: Bool) throws {
     guard !damaged.isEmpty else { return }
     for d in damaged { warn("\(d); left out") }
-    throw CLIError("\(damaged.count) case(s) could not be read; the others were \(shown)")
+    throw CLIError("\(damaged.count) case(s) could not be read; " + (allDamaged ? "no case was \(shown)" : "the others were \(shown)"))
 }
 
 /// Prints `text` and a newline to standard output; a failed write (a full disk, a closed pipe)

@@ -19,7 +19,9 @@ struct Report: ParsableCommand {
             for p in outcome.unreadable { warn("\(p); not shown") }
             for p in outcome.problems { warn(ErrorText.line(PipelineError(p))) }
             var failures: [String] = []
-            if !outcome.unreadable.isEmpty { failures.append("\(outcome.unreadable.count) row(s) of the store could not be read; the report leaves them out") }
+            if let text = ReportWriter.unreadableText(cases: outcome.unreadableCases, occurrences: outcome.unreadable.count - outcome.unreadableCases) {
+                failures.append("\(text) could not be read; the report leaves them out")
+            }
             if !outcome.problems.isEmpty { failures.append("\(outcome.problems.count) evidence file(s) missing or altered; the report marks them") }
             if !failures.isEmpty { throw CLIError(failures.joined(separator: "; ")) }
         }

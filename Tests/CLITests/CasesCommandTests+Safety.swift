@@ -234,17 +234,51 @@ extension CasesCommandTests {
         XCTAssertEqual(shown, Array(ids.dropFirst()))
         assertOneLineError(try CLI.run(["cases", "show", "\(bad)", "--db", db]), mentions: "is damaged (case \(bad): could not decode Date")
         XCTAssertEqual(try CLI.run(["cases", "show", "\(ids[1])", "--db", db]).status, 0)
-        assertOneLineError(try CLI.run(["cases", "set-status", "\(bad)", "dispatched", "--db", db]),
-                           mentions: "case \(bad) is now dispatched, but cannot be shown: database \(db) is damaged (case \(bad): ")
+        // The change is made, so exit 0 (a script must not retry it), and the damage is said.
+        let set = try CLI.run(["cases", "set-status", "\(bad)", "dispatched", "--db", db])
+        XCTAssertEqual(set.status, 0, set.stderr)
+        XCTAssertTrue(set.stderr.hasPrefix("warning: case \(bad) is now dispatched, but cannot be shown: database \(db) is damaged (case \(bad): "),
+                      set.stderr)
+        XCTAssertEqual(try sqlite3(db, "SELECT status FROM cases WHERE id = \(bad)"), "dispatched")
 
         let out = dir.appendingPathComponent("r")
         let r = try CLI.run(["report", "--db", db, "--out", out.path])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains(warning), r.stderr)
-        XCTAssertTrue(r.stderr.hasSuffix("error: 1 row(s) of the store could not be read; the report leaves them out\n"), r.stderr)
+        XCTAssertTrue(r.stderr.hasSuffix("error: 1 case(s) could not be read; the report leaves them out\n"), r.stderr)
         let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("data-cases=\"\(ids.count - 1)\""), "the other cases are on the page")
-        XCTAssertTrue(html.contains("1 row(s) of the store could not be read"), "the page says a row is missing")
+        XCTAssertTrue(html.contains("1 case(s) of the store could not be read"), "the page says a case is missing")
+
+        // An impossible date (GRDB would roll 2026-02-30 over to March 2) is damage too; when
+        // no case reads, the message does not speak of "the others".
+        try sqlite(db, "UPDATE cases SET first_seen = '2026-02-30 08:00:00.000'")
+        let none = try CLI.run(["cases", "list", "--db", db])
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(none.stderr.contains("column \"first_seen\": \"2026-02-30 08:00:00.000\" is not a date that exists"), none.stderr)
+        XCTAssertTrue(none.stderr.hasSuffix("error: \(ids.count) case(s) could not be read; no case was listed\n"), none.stderr)
+    }
+
+    /// A damaged occurrence: `cases show` gives the case with its other occurrences, a warning
+    /// naming the occurrence, and exit status 1. A damaged evidence row is named as such.
+    func testDamagedOccurrenceAndEvidenceRowsAreNamed() throws {
+        let (_, db) = try seededStore()
+        let caseID = try XCTUnwrap(Int(try sqlite3(db, "SELECT case_id FROM events GROUP BY case_id HAVING count(*) > 1 LIMIT 1")))
+        let eventIDs = try sqlite3(db, "SELECT id FROM events WHERE case_id = \(caseID) ORDER BY id").split(separator: "\n").map(String.init)
+        try sqlite(db, "UPDATE events SET last_seen = '2026-05-01 24:00:00.000' WHERE id = \(eventIDs[0])")
+        let r = try CLI.run(["cases", "show", "\(caseID)", "--db", db, "--format", "json"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2, r.stderr)
+        XCTAssertTrue(lines[0].hasPrefix("warning: database \(db) is damaged (event \(eventIDs[0]): column \"last_seen\""), r.stderr)
+        XCTAssertEqual(lines[1], "error: case \(caseID): 1 occurrence(s) could not be read; the others were shown")
+        XCTAssertTrue(r.stdout.contains("\"id\" : \(eventIDs[1])") || r.stdout.contains("\"id\": \(eventIDs[1])"), r.stdout)
+
+        let evidenceID = try sqlite3(db, "SELECT evidence.id FROM evidence JOIN events ON events.id = evidence.event_id WHERE events.case_id != \(caseID) LIMIT 1")
+        try sqlite(db, "UPDATE evidence SET width = 'wide' WHERE id = \(evidenceID)")
+        let list = try CLI.run(["cases", "list", "--db", db])
+        XCTAssertEqual(list.status, 1)
+        XCTAssertTrue(list.stderr.contains(": evidence \(evidenceID): could not decode Int from database value \"wide\""), list.stderr)
     }
 
     func testFailedWritesAreErrors() throws {
@@ -342,3 +376,16 @@ func sqlite(_ path: String, _ sql: String) throws {
     XCTAssertEqual(p.terminationStatus, 0, "sqlite3 \(sql)")
 }
 
+
+/// What the sqlite3 CLI prints for `sql` on `path`, without the trailing newline.
+func sqlite3(_ path: String, _ sql: String) throws -> String {
+    let p = Process(), out = Pipe()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    p.arguments = [path, sql]
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 0, "sqlite3 \(sql)")
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
