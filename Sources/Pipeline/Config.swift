@@ -289,7 +289,10 @@ public struct StreetWardenConfig: Sendable {
             guard case .mapping(let om) = o.node else { throw ctx(o).fail("options must be a mapping of name: value") }
             for (k, v) in om {
                 guard case .scalar(let ks) = k, case .scalar(let vs) = v else { throw ctx(o).fail("options must be a mapping of name: value") }
-                do { try cam.options.set(ks.string, vs.string) } catch { throw ctx(o.child(k)).fail("option \(error)") }
+                do { try cam.options.set(ks.string, vs.string) } catch {
+                    let text = (error as? VideoError).map { "\($0.input): \($0.message)" } ?? "\(error)"
+                    throw ctx(o.child(k)).fail("option \(text)")
+                }
             }
         }
         if let v = m["match_iou"] { cam.rules.matchIoU = try ctx(v).double("match_iou", in: 0.01...1) }

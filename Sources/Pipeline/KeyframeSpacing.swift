@@ -46,7 +46,8 @@ struct KeyframeSpacing {
 
     /// One line when the gaps were too long, else nil.
     func warning(input: String) -> String? {
-        guard longest > bound else { return nil }
+        // Beyond the bound, not at it (15.000000000000002 s between keyframes 15 s apart).
+        guard longest > bound + 0.01 else { return nil }
         return String(format: "%@: keyframes up to %.1f s apart; keyframe sampling then judges dwell (shortest %g s) and clear (%g s) "
                       + "times on too few samples; set sampling: {fps: %d} in the config (docs/config.md)",
                       input, longest, dwell, clear, suggestedRate)

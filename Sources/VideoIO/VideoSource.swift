@@ -594,11 +594,12 @@ public final class VideoSource: @unchecked Sendable {
         return timeline.offset
     }
 
-    /// Where a packet's picture ends on the repaired timeline (ticks), if it has a timestamp.
-    private static func end(of p: AVPacket, shift: Int64) -> Int64? {
+    /// Where a packet's picture ends on the repaired timeline (ticks), if it has a timestamp:
+    /// after its duration, or after one `frame` where the container gives none (MPEG-TS).
+    private static func end(of p: AVPacket, shift: Int64, frame: Int64) -> Int64? {
         let t = p.pts != sw_nopts_value() ? p.pts : p.dts
         guard t != sw_nopts_value() else { return nil }
-        return t &+ shift &+ max(p.duration, 0)
+        return t &+ shift &+ (p.duration > 0 ? p.duration : frame)
     }
 
     /// For a file in a container that allows timestamp jumps: opens it a second time and reads
@@ -637,9 +638,12 @@ public final class VideoSource: @unchecked Sendable {
             }
             guard pkt.pointee.stream_index == index else { continue }
             let shift = repair(pkt.pointee, in: &timeline, arrival: nil)
-            if let e = Self.end(of: pkt.pointee, shift: shift) {
+            if let e = Self.end(of: pkt.pointee, shift: shift, frame: timeline.step) {
                 end = max(end ?? e, e)
-                if start == nil { start = Double(e - max(pkt.pointee.duration, 0)) * Double(tb.num) / Double(tb.den) }
+                if start == nil {
+                    let length = pkt.pointee.duration > 0 ? pkt.pointee.duration : timeline.step
+                    start = Double(e - length) * Double(tb.num) / Double(tb.den)
+                }
             }
         }
         if sw_interrupt_stopped(handles.interrupt) != 0 || index == nil { return nil }
@@ -647,11 +651,12 @@ public final class VideoSource: @unchecked Sendable {
     }
 
     private func notePosition(_ p: AVPacket, shift: Int64) {
-        guard let e = Self.end(of: p, shift: shift) else { return }
-        let t = e - max(p.duration, 0)
-        let time = Double(t) * timeBase
+        let frame = timeline.step
+        guard let e = Self.end(of: p, shift: shift, frame: frame) else { return }
+        let length = p.duration > 0 ? p.duration : frame
+        let time = Double(e - length) * timeBase
         if origin == nil { origin = time }
-        let end = time - origin! + Double(max(p.duration, 0)) * timeBase
+        let end = time - origin! + Double(length) * timeBase
         if end > position { position = end }
     }
 

@@ -142,9 +142,12 @@ public struct VideoSourceOptions: Equatable, Sendable {
         // The zone: after the seconds and any fraction.
         var i = 19
         if i < b.count, b[i] == UInt8(ascii: ".") { i += 1; while i < b.count, (48...57).contains(b[i]) { i += 1 } }
-        guard i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else { return true }
+        if i + 1 == b.count, b[i] == UInt8(ascii: "Z") { return true }
+        guard i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else { return i == b.count }
         let colon = i + 3 < b.count && b[i + 3] == UInt8(ascii: ":")
         guard let zh = number(i + 1, 2), let zm = number(colon ? i + 4 : i + 3, 2) else { return false }
-        return zh <= 14 && zm < 60
+        // Zones in use run from -12:00 to +14:00; nothing may follow the zone.
+        let minutes = zh * 60 + zm, end = (colon ? i + 6 : i + 5)
+        return zm < 60 && minutes <= (b[i] == UInt8(ascii: "+") ? 14 * 60 : 12 * 60) && end == b.count
     }
 }

@@ -252,9 +252,12 @@ final class VideoSourceTests: XCTestCase {
             XCTAssertEqual(VideoSourceOptions.parseDate(same), utc, same)
         }
         for bad in ["2026-05-01 08:00:00", "2026-05-01T08:00", "2026-05-01", "2026-05-01  08:00:00Z", "2026-05-01 08Z",
-                    "2026-05-01 24:00Z", "2026-02-30 08:00Z"] {
+                    "2026-05-01 24:00Z", "2026-02-30 08:00Z", "2026-05-01T08:00:00+14:01", "2026-05-01T08:00:00-12:30",
+                    "2026-05-01T08:00:00 Z", "2026-05-01T08:00:00Zx", "2026-05-01T08:00:00+08:00x", "2026-05-01T08:00:00+0800 "] {
             XCTAssertNil(VideoSourceOptions.parseDate(bad), bad)
         }
+        XCTAssertEqual(VideoSourceOptions.parseDate("2026-05-01T14:00:00+14:00"), utc, "the easternmost zone")
+        XCTAssertEqual(VideoSourceOptions.parseDate("2026-04-30T12:00:00-12:00"), utc, "the westernmost zone")
     }
 
     func testWallClockFromCreationTimeAndOverride() throws {
