@@ -127,8 +127,10 @@ struct BenchInfer: ParsableCommand {
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
         guard (try? p.run()) != nil else { return "unknown" }
-        p.waitUntilExit()
-        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
+        p.waitUntilExit()
+        // Outside a checkout (an installed binary) git names no commit.
+        return p.terminationStatus == 0 && !text.isEmpty ? text : "unknown"
     }
 }

@@ -56,7 +56,7 @@ struct Detect: ParsableCommand {
             }
         }
         if failed > 0 {
-            FileHandle.standardError.write(Data("\(failed) of \(inputs.count) input(s) failed\n".utf8))
+            FileHandle.standardError.write(Data("error: \(failed) of \(inputs.count) input(s) failed\n".utf8))
             throw ExitCode(1)
         }
     }
