@@ -125,8 +125,9 @@ public final class BatchRunner: @unchecked Sendable {
             guard let source else { return }
             let name = ErrorText.escaped(clip)
             if let angle = source.ignoredRotation {
-                summary.warnings.append("\(name): its display matrix turns the picture \(String(format: "%.1f", angle))° clockwise, "
-                                        + "not a quarter turn; analysed as decoded")
+                summary.warnings.append(angle.isNaN ? "\(name): its display matrix is degenerate (no rotation can be read from it); analysed as decoded"
+                                        : "\(name): its display matrix turns the picture \(String(format: "%.1f", angle))° clockwise, "
+                                          + "not a quarter turn; analysed as decoded")
             }
             if let w = TimestampJump.warning(source.timestampJumps, input: name) { summary.warnings.append(w) }
             if var s = spacing, summary.samples > 0 {

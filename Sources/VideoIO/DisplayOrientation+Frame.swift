@@ -3,13 +3,14 @@ import CVideoKernels
 
 extension DisplayOrientation {
     /// The orientation of `stream`'s display matrix, or `.upright` when it has none; with the
-    /// matrix's angle (degrees clockwise) when it is not a quarter turn and so is ignored.
+    /// matrix's angle (degrees clockwise) when it is not a quarter turn and so is ignored (NaN
+    /// for a degenerate matrix, such as all zeros, that has no angle).
     static func of(_ stream: UnsafePointer<AVStream>) -> (orientation: DisplayOrientation, ignoredAngle: Double?) {
         guard let m = sw_stream_display_matrix(stream) else { return (.upright, nil) }
         if let o = DisplayOrientation(displayMatrix: Array(UnsafeBufferPointer(start: m, count: 9))) { return (o, nil) }
         // av_display_rotation_get gives degrees counter-clockwise (NaN for a degenerate matrix).
         let ccw = av_display_rotation_get(m)
-        guard ccw.isFinite else { return (.upright, nil) }
+        guard ccw.isFinite else { return (.upright, .nan) }   // degenerate (all zero): no angle at all
         let cw = (-ccw).truncatingRemainder(dividingBy: 360)
         return (.upright, cw < 0 ? cw + 360 : cw)
     }

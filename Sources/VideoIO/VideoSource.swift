@@ -26,7 +26,8 @@ public final class VideoSource: @unchecked Sendable {
     /// display matrix, or one that is not a quarter turn (see `ignoredRotation`).
     public let orientation: DisplayOrientation
     /// The angle (degrees clockwise) of a display matrix that is not a multiple of 90° (nor
-    /// within 1° of one): it is ignored, and the pictures are analysed as decoded.
+    /// within 1° of one): it is ignored, and the pictures are analysed as decoded. NaN for a
+    /// degenerate matrix (all zeros) that names no angle.
     public let ignoredRotation: Double?
     /// FFmpeg's codec name (`h264`, `hevc`, `mjpeg`, …) and demuxer name (`mov,mp4,…`).
     public let codecName: String

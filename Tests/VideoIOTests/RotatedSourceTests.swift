@@ -138,6 +138,16 @@ final class RotatedSourceTests: XCTestCase {
         let tilted = try VideoSource(url: path, policy: .everyFrame)
         XCTAssertEqual(tilted.orientation, .upright)
         XCTAssertEqual(try XCTUnwrap(tilted.ignoredRotation), 45, accuracy: 0.01)
+        // A degenerate matrix (all zeros, as a broken muxer writes) names no angle: NaN, and
+        // the pictures come as decoded too.
+        var zeroBytes = try Fixtures.bytes(src)
+        try Self.setDisplayMatrix([0, 0, 0, 0, 0, 0, 0, 0, 0], in: &zeroBytes)
+        let zeroPath = Fixtures.path("turn-zero.mp4")
+        try Data(zeroBytes).write(to: URL(fileURLWithPath: zeroPath))
+        let zero = try VideoSource(url: zeroPath, policy: .everyFrame)
+        XCTAssertEqual(zero.orientation, .upright)
+        XCTAssertTrue(try XCTUnwrap(zero.ignoredRotation).isNaN)
+        XCTAssertEqual([zero.width, zero.height], [160, 96])
         let plain = try VideoSource(url: src, policy: .everyFrame)
         XCTAssertNil(plain.ignoredRotation)
         var frames = 0
