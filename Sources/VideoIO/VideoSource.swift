@@ -680,8 +680,12 @@ public final class VideoSource: @unchecked Sendable {
         // timeline is all there is to go by.
         if !isLive && !timelineScanned && !timeline.jumps.isEmpty { duration = position }
         if !isLive && !isStill, let d = duration, position < d - max(1.0, 0.02 * d) {
+            // In a container that allows joins, the rest may be a recording in another codec,
+            // which the demuxer hands to this stream's decoder or drops.
+            let joinable = handles.format.map { $0.pointee.iformat.pointee.flags & AVFMT_TS_DISCONT != 0 } ?? false
             throw VideoError(.truncated, input: input,
-                             message: String(format: "the input ends at %.2f s but says it lasts %.2f s", position, d))
+                             message: String(format: "the input ends at %.2f s but says it lasts %.2f s", position, d)
+                                 + (joinable ? " (cut off, or followed by a recording in another codec?)" : ""))
         }
         if damagedPackets > 0 && !isLive {
             throw VideoError(.corruptData, input: input,

@@ -25,6 +25,19 @@ final class TimestampJumpTests: XCTestCase {
         return frames
     }
 
+    /// A recording in another codec joined after the first: the demuxer keeps the first
+    /// stream's codec, so the video ends early. The error says what that may be.
+    func testJoinOfAnotherCodecSaysSo() throws {
+        let a = try recording("codec-a.ts")
+        let b = try Fixtures.clip("codec-b.ts", seconds: 10, gop: 50, codec: ["-c:v", "mpeg4"])
+        let path = try joined("codec-join.ts", [a, b])
+        let source = try VideoSource(url: path, policy: .keyframes)
+        XCTAssertThrowsError(try readAll(source)) { e in
+            XCTAssertEqual((e as? VideoError)?.kind, .truncated, "\(e)")
+            XCTAssertTrue("\(e)".hasSuffix("(cut off, or followed by a recording in another codec?)"), "\(e)")
+        }
+    }
+
     /// Three joins: the second recording starts again at the same time (a step back), its
     /// clock is far behind (libavformat reads it as a 33-bit wrap: the clip would last ~95 354 s)
     /// or 90 s ahead. Each is one 20 s timeline with one jump at 10 s, under every policy.
