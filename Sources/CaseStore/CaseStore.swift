@@ -608,6 +608,11 @@ public final class CaseStore: @unchecked Sendable {
         try reading("cannot read cases") { try String.fetchAll($0, sql: "SELECT DISTINCT category FROM cases ORDER BY category") }
     }
 
+    /// Whether an evidence row holds `path` (relative to `folder`).
+    public func evidenceStored(path: String) throws -> Bool {
+        try reading("cannot read evidence") { try Bool.fetchOne($0, sql: "SELECT EXISTS (SELECT 1 FROM evidence WHERE path = ?)", arguments: [path]) ?? false }
+    }
+
     /// The top-level names (relative to `folder`) under which evidence files are stored, sorted:
     /// "evidence" always, and every other first path component of a stored evidence file.
     public func evidenceFolders() throws -> [String] {

@@ -177,7 +177,7 @@ public final class BatchRunner: @unchecked Sendable {
             runID = try store.beginRun(sourceID: sourceID, model: analyzer.modelName, configDigest: nil)
             let site = camera.map { "camera:\($0.id)" } ?? "source:\(sourceKey)"
             let sub = camera?.id ?? String(sourceKey.dropFirst(7).prefix(16))
-            let writer = EvidenceWriter(root: store.folder!, folder: config.evidenceFolder)
+            let writer = EvidenceWriter(store: store, folder: config.evidenceFolder)
             let encode: (RGBCanvas) throws -> [UInt8] = { try JPEGEncoder.encode($0.rgbImage, quality: 88) }
             let active: SampleRecorder
             if let track {

@@ -6,16 +6,26 @@ import Glibc
 
 /// Writes evidence files under the database's folder. A file is never overwritten: it is written
 /// to a temporary name, flushed, then linked to its final name, which fails if the name exists.
-/// When the name exists with the same content (a re-run after a crash), the existing file is kept.
-/// When it exists with other content, a numbered name is used instead.
+/// When the name exists with the same content and no stored evidence names it (a re-run after a
+/// crash), the existing file is kept. When it exists with other content, or with the same content
+/// but stored for another occurrence (a later clip holding the same pictures), a numbered name is
+/// used instead.
 public struct EvidenceWriter: Sendable {
     /// The database's folder; stored paths are relative to it.
     public let root: URL
     /// Folder under `root` for evidence.
     public let folder: String
 
-    public init(root: URL, folder: String = "evidence") {
-        self.root = root; self.folder = folder
+    /// Whether the store already holds evidence at a path (relative to `root`).
+    let stored: @Sendable (String) throws -> Bool
+
+    public init(root: URL, folder: String = "evidence", stored: @escaping @Sendable (String) throws -> Bool = { _ in false }) {
+        self.root = root; self.folder = folder; self.stored = stored
+    }
+
+    /// A writer for `store`'s folder that never hands out a path the store already holds.
+    public init(store: CaseStore, folder: String = "evidence") {
+        self.init(root: store.folder!, folder: folder) { try store.evidenceStored(path: $0) }
     }
 
     /// Stores `bytes` as `<folder>/<sub>/<name>.jpg` (or a numbered variant); returns the record.
@@ -30,7 +40,7 @@ public struct EvidenceWriter: Sendable {
             let rel = "\(dirRel)/\(fileName)"
             let final = root.appendingPathComponent(rel).path
             if FileManager.default.fileExists(atPath: final) {
-                if (try? SHA256.hex(fileAt: final)) == digest {
+                if (try? SHA256.hex(fileAt: final)) == digest, try !stored(rel) {
                     return EvidenceFile(kind: kind, path: rel, sha256: digest, width: width, height: height, bytes: bytes.count)
                 }
                 continue

@@ -8,7 +8,7 @@ extension LiveRunner {
     /// file) for a moving camera, else an `IncidentRecorder`. The listener, when any, is
     /// started and must be stopped by the caller.
     func makeLiveRecorder(_ cam: CameraConfig, sourceID: Int64, runID: Int64, key: String) throws -> (SampleRecorder, NMEAListener?) {
-        let writer = EvidenceWriter(root: store.folder!, folder: config.evidenceFolder)
+        let writer = EvidenceWriter(store: store, folder: config.evidenceFolder)
         let encode: (RGBCanvas) throws -> [UInt8] = { try JPEGEncoder.encode($0.rgbImage, quality: 88) }
         guard let moving = cam.moving else {
             return (IncidentRecorder(store: store, writer: writer, config: config, camera: cam, sourceID: sourceID, runID: runID,

@@ -228,6 +228,31 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertFalse(quiet.stderr.contains("display matrix"), quiet.stderr)
     }
 
+    /// A later recording of a camera that holds the same pictures (the first recording with more
+    /// joined after it): its evidence JPEGs are byte for byte those already stored under the same
+    /// names, and go under numbered names instead of failing on the store's unique paths.
+    func testSamePicturesInALaterRecordingGetTheirOwnEvidence() throws {
+        let garbage = dir.appendingPathComponent("g.ts"), clean = dir.appendingPathComponent("c.ts")
+        try Fixtures.clip(garbage, seconds: 200, patches: [.init(color: "red", x: 140, y: 110, size: 40, ranges: [(0, 200)])])
+        try Fixtures.clip(clean, seconds: 20, patches: [])
+        let cam = dir.appendingPathComponent("cam.ts")
+        let cfg = dir.appendingPathComponent("cam.yaml")
+        try "cameras:\n  - id: C\n    url: cam.ts\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("same.sqlite").path
+        try FileManager.default.copyItem(at: garbage, to: cam)
+        let first = try CLI.run(["analyze", cam.path, "--db", db, "--model", model, "--config", cfg.path, "--start", "2026-05-01T08:00:00Z"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let joined = try Data(contentsOf: garbage) + Data(contentsOf: clean)
+        try joined.write(to: cam)
+        let second = try CLI.run(["analyze", cam.path, "--db", db, "--model", model, "--config", cfg.path, "--start", "2026-05-02T08:00:00Z"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let events = try CaseStore(path: db).events()
+        XCTAssertEqual(events.count, 2, "one occurrence per recording")
+        let paths = events.flatMap { $0.evidence.map(\.path) }
+        XCTAssertEqual(Set(paths).count, paths.count, "every evidence row has its own file: \(paths)")
+        XCTAssertTrue(paths.contains { $0.hasSuffix("-frame-1.jpg") }, "\(paths)")
+    }
+
     func testBadClipIsOneLineAndKeepsTheStore() throws {
         let good = dir.appendingPathComponent("good.mp4")
         try Fixtures.clip(good, seconds: 150, patches: [.init(color: "red", x: 20, y: 120, size: 40, ranges: [(0, 150)])])
