@@ -378,19 +378,27 @@ public final class CaseStore: @unchecked Sendable {
         }
     }
 
-    /// The earlier case this occurrence recurs in, if any: same category, same site (or, when
-    /// both have coordinates, within the radius), not closed, seen within the window, best overlap.
+    /// Whether occurrences of `site` carry their own place in their coordinates: a patrol
+    /// vehicle's, placed from its GPS track. A fixed camera's coordinates are the camera's,
+    /// shared by everything in its view, so they cannot tell two places in it apart.
+    public static func sitePlacesOccurrences(_ site: String) -> Bool { site.hasPrefix("patrol:") }
+
+    /// The earlier case this occurrence recurs in, if any: same category, not closed, seen within
+    /// the window, and at the same place: for occurrences placed by their coordinates (patrols),
+    /// within the radius; otherwise at the same site with the best box overlap.
     static func linkedCase(_ db: Database, _ e: NewEvent, _ link: LinkPolicy) throws -> Int64? {
         let since = e.firstSeen.date.addingTimeInterval(-link.window)
+        let placed = sitePlacesOccurrences(e.site) && e.latitude != nil && e.longitude != nil
         let rows = try Row.fetchAll(db, sql: """
             SELECT id, x1, y1, x2, y2, latitude, longitude, site FROM cases
             WHERE category = ? AND status != 'closed' AND last_seen >= ?
-              AND (site = ? OR (? IS NOT NULL AND latitude IS NOT NULL))
-            """, arguments: [e.category, since, e.site, e.latitude])
+              AND (site = ? OR (? AND latitude IS NOT NULL AND site LIKE 'patrol:%'))
+            """, arguments: [e.category, since, e.site, placed])
         var best: (Int64, Double)?
         for r in rows {
             let score: Double
-            if let lat = e.latitude, let lon = e.longitude, let clat = try r.column("latitude") as Double?, let clon = try r.column("longitude") as Double? {
+            if placed, let lat = e.latitude, let lon = e.longitude, Self.sitePlacesOccurrences(try r.column("site") as String),
+               let clat = try r.column("latitude") as Double?, let clon = try r.column("longitude") as Double? {
                 let d = Self.metres(lat, lon, clat, clon)
                 guard d <= link.radiusMetres else { continue }
                 score = 2 - d / max(link.radiusMetres, 1e-9) // any in-radius match beats an IoU match

@@ -99,6 +99,23 @@ final class CaseStoreTests: XCTestCase {
         }
     }
 
+    /// A fixed camera's coordinates are the camera's: two places in its view are two cases, and
+    /// only box overlap links its occurrences (two vendors on opposite sides of one street).
+    func testFixedCameraCoordinatesDoNotMergeItsView() throws {
+        for (name, store) in try stores(self) {
+            let (s, r) = try sourceAndRun(store)
+            let left = StoredBox(x1: 0.05, y1: 0.5, x2: 0.2, y2: 0.9), right = StoredBox(x1: 0.8, y1: 0.5, x2: 0.95, y2: 0.9)
+            let a = try store.record(event("f1", run: r, source: s, box: left, site: "camera:market", lat: 31.2304, lon: 121.4737))
+            let b = try store.record(event("f2", run: r, source: s, box: right, site: "camera:market", lat: 31.2304, lon: 121.4737))
+            let c = try store.record(event("f3", run: r, source: s, box: left, at: 3600, site: "camera:market", lat: 31.2304, lon: 121.4737))
+            XCTAssertNotEqual(a.caseID, b.caseID, "\(name): two places in one view")
+            XCTAssertEqual(a.caseID, c.caseID, "\(name): the same place again")
+            // Another fixed camera at the same coordinates: its view is another place.
+            let d = try store.record(event("f4", run: r, source: s, box: left, site: "camera:corner", lat: 31.2304, lon: 121.4737))
+            XCTAssertTrue(d.newCase, name)
+        }
+    }
+
     func testStatusWorkflow() throws {
         for (name, store) in try stores(self) {
             let (s, r) = try sourceAndRun(store)
