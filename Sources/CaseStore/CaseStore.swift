@@ -741,6 +741,14 @@ extension Row {
         if b.count >= 19 {
             guard let second = number(17, 2), second < 60 else { return false }
         }
+        // A zone after the time (GRDB writes none, but reads one): -12:00 … +14:00.
+        var i = b.count >= 19 ? 19 : 16
+        if i < b.count, b[i] == UInt8(ascii: ".") { i += 1; while i < b.count, (48...57).contains(b[i]) { i += 1 } }
+        if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+            let colon = i + 3 < b.count && b[i + 3] == UInt8(ascii: ":")
+            guard let zh = number(i + 1, 2), let zm = number(colon ? i + 4 : i + 3, 2), zm < 60 else { return false }
+            return zh * 60 + zm <= (b[i] == UInt8(ascii: "+") ? 14 * 60 : 12 * 60)
+        }
         return true
     }
 }

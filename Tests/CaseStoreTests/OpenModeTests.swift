@@ -167,6 +167,19 @@ final class OpenModeTests: XCTestCase {
         assertError(try store.updateEvent(key: "e0", lastSeen: Moment(pts: 9, date: Date()), ended: false), "is damaged (")
     }
 
+    /// Stored dates name times that exist: GRDB would roll these over into other times.
+    func testStoredDatesThatDoNotExist() {
+        for bad in ["2026-02-30 08:00:00.000", "2026-13-01", "2026-05-01 25:00", "2026-05-01 08:60:00", "2026-05-01 08:00:61.000",
+                    "2026-05-01 08:00:00.000+99:99", "2026-05-01 08:00:00.000-25:00", "2026-05-01 08:00:00.000+14:01",
+                    "2026-05-01 08:00:00-12:01"] {
+            XCTAssertFalse(Row.dateFieldsExist(bad), bad)
+        }
+        for good in ["2024-02-29 08:00:00.000", "2026-05-01", "2026-05-01 23:59", "2026-05-01T08:00:00.123",
+                     "2026-05-01 08:00:00.000+14:00", "2026-05-01 08:00:00-12:00", "2026-05-01 08:00:00.000+0800"] {
+            XCTAssertTrue(Row.dateFieldsExist(good), good)
+        }
+    }
+
     /// One row that does not read hides only itself from the readers that list the store: the
     /// other cases and events are returned, and the row is named with its reason.
     func testOneUnreadableRowHidesOnlyItself() throws {
