@@ -288,7 +288,8 @@ public struct StreetWardenConfig: Sendable {
         if let o = m["options"] {
             guard case .mapping(let om) = o.node else { throw ctx(o).fail("options must be a mapping of name: value") }
             for (k, v) in om {
-                guard case .scalar(let ks) = k, case .scalar(let vs) = v else { throw ctx(o).fail("options must be a mapping of name: value") }
+                guard case .scalar(let ks) = k else { throw ctx(o).fail("options must be a mapping of name: value") }
+                guard case .scalar(let vs) = v else { throw ctx(o.child(k)).fail("option \(ks.string): the value is one text or number, not a list or mapping") }
                 do { try cam.options.set(ks.string, vs.string) } catch {
                     let text = (error as? VideoError).map { "\($0.input): \($0.message)" } ?? "\(error)"
                     throw ctx(o.child(k)).fail("option \(text)")

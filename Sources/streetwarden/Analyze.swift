@@ -33,7 +33,7 @@ struct Analyze: ParsableCommand {
             guard jobs >= 1 else { throw CLIError("--jobs must be at least 1") }
             var startDate: Date?
             if let s = start {
-                guard let d = VideoSourceOptions.parseDate(s) else { throw CLIError("--start \(s): not a date-time such as 2026-11-29T08:00:00+08:00 or 2026-11-29 08:00Z (ISO 8601 with a zone: Z or ±HH:MM) from 1970 to 2999") }
+                guard let d = VideoSourceOptions.parseDate(s) else { throw CLIError("--start \(s): not a date-time such as 2026-11-29T08:00:00+08:00 or 2026-11-29 08:00Z (ISO 8601 with a zone: Z, ±HH:MM or ±HHMM) from 1970 to 2999") }
                 startDate = d
             }
             let cfg = try config.map { try StreetWardenConfig.load(path: $0) } ?? StreetWardenConfig()

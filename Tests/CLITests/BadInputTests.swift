@@ -96,7 +96,7 @@ final class BadInputTests: XCTestCase {
         let dir = try temporaryFolder(self)
         let db = dir.appendingPathComponent("x.sqlite").path
         let r = try CLI.run(["analyze", "a.mp4", "--start", "99999-01-01T00:00:00Z", "--db", db])
-        assertOneLineError(r, mentions: "--start 99999-01-01T00:00:00Z: not a date-time such as 2026-11-29T08:00:00+08:00 or 2026-11-29 08:00Z (ISO 8601 with a zone: Z or ±HH:MM) from 1970 to 2999")
+        assertOneLineError(r, mentions: "--start 99999-01-01T00:00:00Z: not a date-time such as 2026-11-29T08:00:00+08:00 or 2026-11-29 08:00Z (ISO 8601 with a zone: Z, ±HH:MM or ±HHMM) from 1970 to 2999")
         XCTAssertFalse(FileManager.default.fileExists(atPath: db), "no store created")
     }
 

@@ -105,6 +105,8 @@ final class ConfigTests: XCTestCase {
         expectError("cameras:\n  - id: a\n    url: x\n    options: {transport: pigeon}\n", ["camera 'a'", "transport"])
         expectError("cameras:\n  - id: a\n    url: x\n    options: {start: \"2026-02-30T08:00:00Z\"}\n",
                     ["camera 'a': option start=2026-02-30T08:00:00Z: start is an ISO 8601 time"])
+        expectError("cameras:\n  - id: a\n    url: x\n    options: {start: [2026]}\n",
+                    ["camera 'a': option start: the value is one text or number, not a list or mapping"])
         // Audit pass 7: clear times samples cannot honour, and what was accepted without a word.
         expectError("defaults:\n  sampling: {fps: 1}\n  classes:\n    garbage: {dwell: 0, clear: 0.5}\n",
                     ["defaults: class 'garbage': clear 0.5 s must be longer than the 1 s between samples (sampling fps 1)"])
