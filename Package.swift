@@ -53,7 +53,7 @@ targets += [
     ),
     // Pixel loops of the fast planar path; -O3 so clang vectorises them in every configuration.
     .target(name: "CVideoKernels", path: "Sources/CVideoKernels", cSettings: [.unsafeFlags(["-O3"])]),
-    .target(name: "VideoIO", dependencies: ["CFFmpeg", "CVideoKernels"]),
+    .target(name: "VideoIO", dependencies: ["CFFmpeg", "CVideoKernels", "DateFields"]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
 ]
 
@@ -84,7 +84,9 @@ targets += [
 targets += [
     .target(name: "Rules", dependencies: ["Detection"]),
     .target(name: "Geo", dependencies: []),
-    .target(name: "CaseStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+    .target(name: "CaseStore", dependencies: ["DateFields", .product(name: "GRDB", package: "GRDB.swift")]),
+    // Whether an ISO 8601 date-time's fields name a moment that exists (VideoIO's --start, the store's dates).
+    .target(name: "DateFields", dependencies: []),
     .testTarget(name: "RulesTests", dependencies: ["Rules"]),
     .testTarget(name: "GeoTests", dependencies: ["Geo"]),
     .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "StoreDamage"]),

@@ -1,3 +1,4 @@
+import DateFields
 import Foundation
 import Synchronization
 import GRDB
@@ -718,37 +719,11 @@ extension Row {
         return try column(name) as Date
     }
 
-    /// Whether `YYYY-MM-DD[( |T)HH:MM[:SS[.f…]]]` (what GRDB reads as a date) names a day and
-    /// time that exist; other text is left to GRDB, which refuses it.
+    /// Whether `YYYY-MM-DD[( |T)HH:MM[:SS[.f…]]][zone]` (what GRDB reads as a date) names a
+    /// moment that exists; text of another shape is left to GRDB, which refuses it.
     static func dateFieldsExist(_ text: String) -> Bool {
-        let b = Array(text.utf8)
-        func number(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= b.count else { return nil }
-            var v = 0
-            for c in b[from..<(from + count)] {
-                guard (48...57).contains(c) else { return nil }
-                v = v * 10 + Int(c - 48)
-            }
-            return v
-        }
-        guard b.count >= 10, let year = number(0, 4), let month = number(5, 2), let day = number(8, 2) else { return true }
-        guard (1...12).contains(month) else { return false }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        guard (1...[31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]).contains(day) else { return false }
-        if b.count >= 16 {
-            guard let hour = number(11, 2), let minute = number(14, 2), hour < 24, minute < 60 else { return false }
-        }
-        if b.count >= 19 {
-            guard let second = number(17, 2), second < 60 else { return false }
-        }
-        // A zone after the time (GRDB writes none, but reads one): -12:00 … +14:00.
-        var i = b.count >= 19 ? 19 : 16
-        if i < b.count, b[i] == UInt8(ascii: ".") { i += 1; while i < b.count, (48...57).contains(b[i]) { i += 1 } }
-        if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
-            let colon = i + 3 < b.count && b[i + 3] == UInt8(ascii: ":")
-            guard let zh = number(i + 1, 2), let zm = number(colon ? i + 4 : i + 3, 2), zm < 60 else { return false }
-            return zh * 60 + zm <= (b[i] == UInt8(ascii: "+") ? 14 * 60 : 12 * 60)
-        }
-        return true
+        let b = Array(text.utf8.prefix(10))
+        let shaped = b.count == 10 && b.indices.allSatisfy { [4, 7].contains($0) ? b[$0] == UInt8(ascii: "-") : (48...57).contains(b[$0]) }
+        return !shaped || DateFields.exist(text, secondsRequired: false)
     }
 }

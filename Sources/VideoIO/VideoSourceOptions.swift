@@ -1,3 +1,4 @@
+import DateFields
 import Foundation
 
 /// How to open an input. Typed fields cover what users commonly need; anything else passes
@@ -123,31 +124,6 @@ public struct VideoSourceOptions: Equatable, Sendable {
     /// Whether the fields of `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM|±HHMM)` name a time that exists:
     /// the formatter rolls impossible ones over (2026-02-30 → March 2, `+25:00`, `+99:99`).
     static func fieldsExist(_ text: String) -> Bool {
-        let b = Array(text.utf8)
-        func number(_ from: Int, _ count: Int) -> Int? {
-            guard from >= 0, from + count <= b.count else { return nil }
-            var v = 0
-            for c in b[from..<(from + count)] {
-                guard (48...57).contains(c) else { return nil }
-                v = v * 10 + Int(c - 48)
-            }
-            return v
-        }
-        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-              (1...12).contains(month), hour < 24, minute < 60, second < 60 else { return false }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        guard (1...days).contains(day) else { return false }
-        // The zone: after the seconds and any fraction.
-        var i = 19
-        if i < b.count, b[i] == UInt8(ascii: ".") { i += 1; while i < b.count, (48...57).contains(b[i]) { i += 1 } }
-        if i + 1 == b.count, b[i] == UInt8(ascii: "Z") { return true }
-        guard i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else { return i == b.count }
-        let colon = i + 3 < b.count && b[i + 3] == UInt8(ascii: ":")
-        guard let zh = number(i + 1, 2), let zm = number(colon ? i + 4 : i + 3, 2) else { return false }
-        // Zones in use run from -12:00 to +14:00; nothing may follow the zone.
-        let minutes = zh * 60 + zm, end = (colon ? i + 6 : i + 5)
-        return zm < 60 && minutes <= (b[i] == UInt8(ascii: "+") ? 14 * 60 : 12 * 60) && end == b.count
+        DateFields.exist(text, secondsRequired: true)
     }
 }
