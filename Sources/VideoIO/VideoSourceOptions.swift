@@ -106,7 +106,8 @@ public struct VideoSourceOptions: Equatable, Sendable {
     public static let plausibleDates = Date(timeIntervalSince1970: 0)...Date(timeIntervalSince1970: 32_503_679_999)
 
     private static func parseAnyDate(_ text: String) -> Date? {
-        guard fieldsExist(text) else { return nil }
+        // The formatter rolls impossible fields over (2026-02-30 → March 2, `+25:00`): refuse them first.
+        guard DateFields.exist(text, secondsRequired: true) else { return nil }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = f.date(from: text) { return d }
@@ -119,11 +120,5 @@ public struct VideoSourceOptions: Equatable, Sendable {
             return f.date(from: whole).map { $0.addingTimeInterval(frac) }
         }
         return nil
-    }
-
-    /// Whether the fields of `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM|±HHMM)` name a time that exists:
-    /// the formatter rolls impossible ones over (2026-02-30 → March 2, `+25:00`, `+99:99`).
-    static func fieldsExist(_ text: String) -> Bool {
-        DateFields.exist(text, secondsRequired: true)
     }
 }
